@@ -1,0 +1,166 @@
+/**
+ * Schemas shared by every domain: project ids, datetimes, JSON payloads, sorting and paging.
+ * Field names and meanings are Weave's (trace_server_interface.md).
+ */
+import { z } from "zod";
+
+/** Deepest nesting accepted in a JSON payload; deeper values are almost always a bug or an attack. */
+export const MAX_JSON_DEPTH = 200;
+
+/**
+ * Weave's external project id, `entity/project`: two non-empty parts without whitespace.
+ * (Internal refs use the base64 of this string, weave-semantics.md §0.2.)
+ */
+export const ProjectIdSchema = z
+  .string()
+  .max(512, "project_id is too long (max 512 characters)")
+  .regex(/^[^/\s]+\/[^/\s]+$/, 'project_id must look like "entity/project"');
+export type ProjectId = z.infer<typeof ProjectIdSchema>;
+
+const ISO_DATETIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * Parses an ISO-8601 datetime into epoch milliseconds, keeping microseconds as the fraction
+ * (Weave stores µs). Naive datetimes are UTC, date-only means midnight UTC (weave-semantics.md §0.4).
+ * Returns `undefined` when the text is not a datetime.
+ */
+export function parseIsoDateTime(text: string): number | undefined {
+  const m = ISO_DATETIME.exec(text.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "", tz] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const base = Date.UTC(year, month - 1, day, hour, minute, second);
+  if (Number.isNaN(base)) return undefined;
+  // Date.UTC silently rolls 2024-02-31 over into March; reject instead.
+  if (new Date(base).getUTCDate() !== day) return undefined;
+  const micros = frac ? Number(frac.padEnd(6, "0").slice(0, 6)) : 0;
+  let offsetMinutes = 0;
+  if (tz && tz !== "Z" && tz !== "z") {
+    const sign = tz.startsWith("-") ? -1 : 1;
+    const digits = tz.slice(1).replace(":", "");
+    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0"));
+  }
+  return base - offsetMinutes * 60_000 + micros / 1000;
+}
+
+/**
+ * Formats epoch milliseconds (fraction = µs) the way pydantic v2 writes a UTC datetime: ISO-8601 with
+ * `Z`, six fractional digits only when the sub-second part is not zero.
+ */
+export function formatDateTime(ms: number): string {
+  const totalMicros = Math.round(ms * 1000);
+  const seconds = Math.floor(totalMicros / 1_000_000);
+  const micros = totalMicros - seconds * 1_000_000;
+  const base = new Date(seconds * 1000).toISOString().slice(0, 19);
+  return micros === 0 ? `${base}Z` : `${base}.${String(micros).padStart(6, "0")}Z`;
+}
+
+/**
+ * A datetime in a request: an ISO-8601 string (naive = UTC) or a `Date`. Parsed to epoch
+ * milliseconds with µs in the fraction.
+ */
+export const DateTimeSchema = z.union([z.string(), z.date()]).transform((value, ctx) => {
+  const ms = typeof value === "string" ? parseIsoDateTime(value) : value.getTime();
+  if (ms === undefined || !Number.isFinite(ms)) {
+    ctx.addIssue({ code: "custom", message: "must be an ISO-8601 datetime (e.g. 2025-01-31T12:00:00Z)" });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A datetime in a response: ISO-8601 with `Z`. */
+export const DateTimeOutSchema = z.string();
+
+/**
+ * Checks that a value is plain JSON (what Weave stores as JSON text): objects, arrays, strings,
+ * finite numbers, booleans, null; at most `MAX_JSON_DEPTH` deep. Returns the path of the first
+ * offending spot and why, or undefined when the value is fine.
+ */
+export function findNonJson(value: unknown, path = "", depth = 0): { path: string; message: string } | undefined {
+  if (depth > MAX_JSON_DEPTH) return { path, message: `nesting deeper than ${MAX_JSON_DEPTH} levels` };
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return undefined;
+    case "number":
+      return Number.isFinite(value) ? undefined : { path, message: `${String(value)} is not valid JSON (use null or a string)` };
+    case "object": {
+      if (value === null) return undefined;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          // undefined inside containers is fine: JSON text drops it (objects) or writes null (arrays).
+          if (value[i] === undefined) continue;
+          const bad = findNonJson(value[i], `${path}[${i}]`, depth + 1);
+          if (bad) return bad;
+        }
+        return undefined;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) {
+        const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? "object";
+        return { path, message: `a ${kind} is not plain JSON (convert it to an object, array or string first)` };
+      }
+      for (const key of Object.keys(value)) {
+        const item = (value as Record<string, unknown>)[key];
+        if (item === undefined) continue;
+        const bad = findNonJson(item, path ? `${path}.${key}` : key, depth + 1);
+        if (bad) return bad;
+      }
+      return undefined;
+    }
+    case "undefined":
+      return { path, message: "is required (use null for no value)" };
+    default:
+      return { path, message: `a ${typeof value} is not valid JSON` };
+  }
+}
+
+function jsonRefinement(value: unknown, ctx: z.RefinementCtx): void {
+  const bad = findNonJson(value);
+  if (bad) {
+    ctx.addIssue({ code: "custom", message: bad.message, path: bad.path ? bad.path.split(/\.|\[(\d+)\]/).filter(Boolean) : [] });
+  }
+}
+
+/** Any JSON value (Python `typing.Any` stored as JSON text). */
+export const JsonValueSchema = z.unknown().superRefine(jsonRefinement);
+/** A JSON object (Python `dict[str, Any]`). */
+export const JsonObjectSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine(jsonRefinement);
+export type JsonObject = Record<string, unknown>;
+
+/** `SortBy`: a field and a direction. ClickHouse accepts the direction in any case (§2.9.3). */
+export const SortBySchema = z.strictObject({
+  field: z.string(),
+  direction: z
+    .string()
+    .transform((d) => d.toLowerCase())
+    .pipe(z.enum(["asc", "desc"], { message: 'direction must be "asc" or "desc"' })),
+});
+export type SortBy = z.output<typeof SortBySchema>;
+
+/** `limit`/`offset`: non-negative integers (ClickHouse: "Limit must be a positive integer", §2.9.4). */
+export const LimitSchema = z
+  .number({ message: "Limit must be a positive integer" })
+  .int("Limit must be a positive integer")
+  .nonnegative("Limit must be a positive integer");
+export const OffsetSchema = z
+  .number({ message: "Offset must be a positive integer" })
+  .int("Offset must be a positive integer")
+  .nonnegative("Offset must be a positive integer");
+
+/** Optional string fields accept null as "absent", as pydantic's `Optional[str]` does. */
+export const OptionalString = z.string().nullish();
+export const OptionalBool = z.boolean().nullish();
+
+/** An empty response object (`{}`): Weave's `CallEndRes`, `CallUpdateRes`, … */
+export const EmptyResSchema = z.strictObject({});
+export type EmptyRes = z.infer<typeof EmptyResSchema>;

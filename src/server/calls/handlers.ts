@@ -1,0 +1,198 @@
+/**
+ * The call methods of the interface (weave-semantics.md §2): each takes a validated request.
+ */
+import { WeftError } from "../../errors";
+import type {
+  CallEndReq,
+  CallEndRes,
+  CallReadReq,
+  CallReadRes,
+  CallSchema,
+  CallStartReq,
+  CallStartRes,
+  CallsDeleteReq,
+  CallsDeleteRes,
+  CallsQueryReq,
+  CallsQueryRes,
+  CallsQueryStatsReq,
+  CallsQueryStatsRes,
+  CallUpdateReq,
+  CallUpdateRes,
+} from "../../schema/calls";
+import { MAX_FILTER_LIST_LENGTH } from "../../schema/calls";
+import type { ServerContext } from "../context";
+import type { CallRow } from "../db";
+import { countCalls, selectCalls } from "./execute";
+import { checkFilterLimits } from "./filter";
+import { emptyCallRow, isVisible, refreshIndexKeys } from "./rows";
+import { callStorageSize, resolveColumns, rowToCall } from "./shape";
+import { writeCallParts } from "./write";
+
+export { callStartBatch } from "./write";
+
+/** `call_start` (§2.2). */
+export async function callStart(ctx: ServerContext, req: CallStartReq): Promise<CallStartRes> {
+  const [res] = await writeCallParts(ctx, [{ kind: "start", start: req.start }]);
+  return res as CallStartRes;
+}
+
+/** `call_end` (§2.3): accepted even before the start; the call stays invisible until it starts. */
+export async function callEnd(ctx: ServerContext, req: CallEndReq): Promise<CallEndRes> {
+  await writeCallParts(ctx, [{ kind: "end", end: req.end }]);
+  return {};
+}
+
+/** Shapes selected rows, adding storage sizes when asked (§2.9.7). */
+async function shapeCalls(
+  ctx: ServerContext,
+  rows: CallRow[],
+  req: Pick<CallsQueryReq, "columns" | "include_costs" | "include_storage_size" | "include_total_storage_size">,
+): Promise<CallSchema[]> {
+  const cols = resolveColumns(req.columns, req.include_costs === true);
+  const calls = rows.map((row) => rowToCall(row, cols));
+  if (req.include_storage_size) {
+    rows.forEach((row, i) => ((calls[i] as CallSchema).storage_size_bytes = callStorageSize(row)));
+  }
+  if (req.include_total_storage_size) {
+    await Promise.all(
+      rows.map(async (row, i) => {
+        if (row.parent_id !== undefined || row.trace_id === undefined) return;
+        (calls[i] as CallSchema).total_storage_size_bytes = await traceStorageSize(ctx, row.project_id, row.trace_id);
+      }),
+    );
+  }
+  return calls;
+}
+
+async function traceStorageSize(ctx: ServerContext, projectId: string, traceId: string): Promise<number> {
+  let total = 0;
+  await ctx.db.calls
+    .where("[project_id+trace_id+live_ts+id]")
+    .between([projectId, traceId, -Infinity], [projectId, traceId, [[]]], true, true)
+    .each((row) => {
+      total += callStorageSize(row);
+    });
+  return total;
+}
+
+/** `calls_query` (§2.9). */
+export async function callsQuery(ctx: ServerContext, req: CallsQueryReq): Promise<CallsQueryRes> {
+  checkFilterLimits(req.filter);
+  const rows = await selectCalls(ctx.db, req);
+  return { calls: await shapeCalls(ctx, rows, req) };
+}
+
+/** `calls_query_stream`: the same rows as `calls_query`, yielded in pages (§2.9.8). */
+export async function* callsQueryStream(ctx: ServerContext, req: CallsQueryReq): AsyncGenerator<CallSchema> {
+  checkFilterLimits(req.filter);
+  const rows = await selectCalls(ctx.db, req);
+  const page = 500;
+  for (let i = 0; i < rows.length; i += page) {
+    const shaped = await shapeCalls(ctx, rows.slice(i, i + page), req);
+    yield* shaped;
+  }
+}
+
+/** `call_read` (§2.6): `{call: null}` when missing or deleted. */
+export async function callRead(ctx: ServerContext, req: CallReadReq): Promise<CallReadRes> {
+  const row = await ctx.db.calls.get([req.project_id, req.id]);
+  if (!row || !isVisible(row)) return { call: null };
+  const [call] = await shapeCalls(ctx, [row], req);
+  return { call: call ?? null };
+}
+
+/** `calls_query_stats` (§2.10): the count of matching calls, capped by `limit`. */
+export async function callsQueryStats(ctx: ServerContext, req: CallsQueryStatsReq): Promise<CallsQueryStatsRes> {
+  checkFilterLimits(req.filter);
+  if (req.limit !== undefined && req.limit !== null && req.limit < 1) {
+    throw new WeftError("VALIDATION", "Limit must be a positive integer", { issues: [{ path: "limit", message: "must be ≥ 1" }] });
+  }
+  let count = await countCalls(ctx.db, req);
+  if (req.limit !== undefined && req.limit !== null) count = Math.min(count, req.limit);
+  const res: CallsQueryStatsRes = { count };
+  if (req.include_total_storage_size) {
+    const roots = await selectCalls(ctx.db, { ...req, filter: { ...(req.filter ?? {}), trace_roots_only: true }, limit: null });
+    let total = 0;
+    for (const root of roots) if (root.trace_id) total += await traceStorageSize(ctx, root.project_id, root.trace_id);
+    res.total_storage_size_bytes = total;
+  }
+  return res;
+}
+
+/**
+ * `calls_delete` (§2.7): soft delete cascading to every descendant within the calls' traces.
+ * `num_deleted` counts the closure including requested ids that do not exist (ClickHouse).
+ * @throws WeftError REQUEST_TOO_LARGE over 1000 ids
+ */
+export async function callsDelete(ctx: ServerContext, req: CallsDeleteReq): Promise<CallsDeleteRes> {
+  if (req.call_ids.length > MAX_FILTER_LIST_LENGTH) {
+    throw new WeftError("REQUEST_TOO_LARGE", `Cannot delete more than ${MAX_FILTER_LIST_LENGTH} calls at once (got ${req.call_ids.length})`);
+  }
+  const db = ctx.db;
+  const now = ctx.now();
+  const requested = [...new Set(req.call_ids)];
+  return db.transaction("rw", db.calls, async () => {
+    const found = (await db.calls.bulkGet(requested.map((id) => [req.project_id, id] as [string, string]))).filter(
+      (r): r is CallRow => r !== undefined && isVisible(r),
+    );
+    const traceIds = [...new Set(found.map((r) => r.trace_id).filter((t): t is string => t !== undefined))];
+    const children = new Map<string, CallRow[]>();
+    const byId = new Map<string, CallRow>();
+    for (const traceId of traceIds) {
+      const rows = await db.calls
+        .where("[project_id+trace_id+live_ts+id]")
+        .between([req.project_id, traceId, -Infinity], [req.project_id, traceId, [[]]], true, true)
+        .toArray();
+      for (const row of rows) {
+        byId.set(row.id, row);
+        if (row.parent_id === undefined) continue;
+        const list = children.get(row.parent_id);
+        if (list) list.push(row);
+        else children.set(row.parent_id, [row]);
+      }
+    }
+    const closure = new Set<string>(requested);
+    const stack = [...requested];
+    while (stack.length > 0) {
+      const id = stack.pop() as string;
+      for (const child of children.get(id) ?? []) {
+        if (!closure.has(child.id)) {
+          closure.add(child.id);
+          stack.push(child.id);
+        }
+      }
+    }
+    const updates: CallRow[] = [];
+    for (const id of closure) {
+      const row = byId.get(id) ?? found.find((r) => r.id === id);
+      if (!row) continue;
+      const next = { ...row, deleted_at: now };
+      refreshIndexKeys(next);
+      updates.push(next);
+    }
+    await db.calls.bulkPut(updates);
+    return { num_deleted: closure.size };
+  });
+}
+
+/**
+ * `call_update` (§2.8): sets the display name; an update may precede the start and is kept for it.
+ * @throws WeftError VALIDATION when no display_name is given
+ */
+export async function callUpdate(ctx: ServerContext, req: CallUpdateReq): Promise<CallUpdateRes> {
+  if (req.display_name === undefined || req.display_name === null) {
+    throw new WeftError("VALIDATION", "One of [display_name] is required for call update", {
+      issues: [{ path: "display_name", message: "required" }],
+    });
+  }
+  const db = ctx.db;
+  const displayName = req.display_name;
+  await db.transaction("rw", db.calls, async () => {
+    const stored = await db.calls.get([req.project_id, req.call_id]);
+    const row = stored ? { ...stored } : emptyCallRow(req.project_id, req.call_id);
+    row.display_name_update = displayName;
+    refreshIndexKeys(row);
+    await db.calls.put(row);
+  });
+  return {};
+}

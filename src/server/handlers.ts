@@ -1,0 +1,36 @@
+/**
+ * Which module serves which method. Each handler takes a validated request; validation, error
+ * conversion and the public method surface are done once, in `local-trace-server.ts`.
+ */
+import type { MethodName, MethodRes, ParsedReq, StreamMethodName, UnaryMethodName } from "../interface";
+import * as calls from "./calls/handlers";
+import type { ServerContext } from "./context";
+import { ensureProjectExists } from "./projects";
+
+export type UnaryHandler<M extends UnaryMethodName> = (ctx: ServerContext, req: ParsedReq<M>) => Promise<MethodRes<M>>;
+export type StreamHandler<M extends StreamMethodName> = (ctx: ServerContext, req: ParsedReq<M>) => AsyncIterable<MethodRes<M>>;
+export type Handler<M extends MethodName> = M extends StreamMethodName
+  ? StreamHandler<M>
+  : M extends UnaryMethodName
+    ? UnaryHandler<M>
+    : never;
+
+/**
+ * The handler of every method weft serves today. Methods of the table that are missing here are
+ * not offered by `LocalTraceServer` (its type and `implementedMethods` say so).
+ */
+export const HANDLERS = {
+  ensure_project_exists: ensureProjectExists,
+  call_start: calls.callStart,
+  call_end: calls.callEnd,
+  call_start_batch: calls.callStartBatch,
+  call_read: calls.callRead,
+  calls_query: calls.callsQuery,
+  calls_query_stream: calls.callsQueryStream,
+  calls_query_stats: calls.callsQueryStats,
+  calls_delete: calls.callsDelete,
+  call_update: calls.callUpdate,
+} satisfies { [M in MethodName]?: Handler<M> };
+
+/** The methods `LocalTraceServer` implements. */
+export type ImplementedMethod = keyof typeof HANDLERS;
