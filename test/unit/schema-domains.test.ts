@@ -65,7 +65,7 @@ describe("objects", () => {
   });
 
   it("requires val and accepts null as a value", () => {
-    expect(issueAt(ObjCreateReqSchema, { obj: { project_id: P, object_id: "x" } }, "obj.val")).toMatch(/undefined/);
+    expect(issueAt(ObjCreateReqSchema, { obj: { project_id: P, object_id: "x" } }, "obj.val")).toMatch(/required/);
     expect(ObjCreateReqSchema.parse({ obj: { ...obj, val: null } }).obj.val).toBeNull();
   });
 
