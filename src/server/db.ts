@@ -131,7 +131,13 @@ export interface FileChunkRow {
   bytes: Uint8Array;
 }
 
-/** A feedback row (weave-semantics.md §3.1). */
+/**
+ * A feedback row (weave-semantics.md §3.1). `payload_dump` is the processed payload as JSON text.
+ * `weave_ref` and the other refs are kept as the caller sent them (normally external `weave:///…`).
+ * HEAD's queue/scorer/span columns are stored only when the caller set them to something other than
+ * Weave's column default (`[]`, `{}`, `""`, `"UNSET"`), so ordinary rows stay small; reads fill the
+ * defaults back in.
+ */
 export interface FeedbackRow {
   project_id: string;
   id: string;
@@ -145,15 +151,34 @@ export interface FeedbackRow {
   runnable_ref: string | null;
   call_ref: string | null;
   trigger_ref: string | null;
+  queue_id?: string;
+  scorer_tags?: string[];
+  scorer_tag_reasons?: Record<string, string>;
+  scorer_tag_confidences?: Record<string, number>;
+  scorer_ratings?: Record<string, number>;
+  scorer_rating_reasons?: Record<string, string>;
+  scorer_rating_confidences?: Record<string, number>;
+  span_agent_name?: string;
+  span_agent_version?: string;
+  span_status_code?: string;
+  span_conversation_id?: string;
+  span_trace_id?: string;
+  scorer_trace_id?: string;
 }
 
-/** A project-level LLM price (weave-semantics.md §8.1). Default prices ship as data, not rows. */
+/**
+ * A project-level LLM price (weave-semantics.md §8.1): `pricing_level` is always `'project'` and
+ * `pricing_level_id` the row's `project_id`, so neither is stored. Default prices ship as data
+ * (`server/costs/default-prices.json`), not rows. The cache-token prices are HEAD's (absent = 0).
+ */
 export interface CostRow {
   project_id: string;
   id: string;
   llm_id: string;
   prompt_token_cost: number;
   completion_token_cost: number;
+  cache_read_input_token_cost?: number;
+  cache_creation_input_token_cost?: number;
   prompt_token_cost_unit: string;
   completion_token_cost_unit: string;
   effective_date: number;

@@ -5,7 +5,11 @@
 import type { MethodName, MethodRes, ParsedReq, StreamMethodName, UnaryMethodName } from "../interface";
 import * as calls from "./calls/handlers";
 import type { ServerContext } from "./context";
+import * as files from "./files/handlers";
+import * as objects from "./objects/handlers";
 import { ensureProjectExists } from "./projects";
+import { refsReadBatch } from "./refs/read-batch";
+import * as tables from "./tables/handlers";
 
 export type UnaryHandler<M extends UnaryMethodName> = (ctx: ServerContext, req: ParsedReq<M>) => Promise<MethodRes<M>>;
 export type StreamHandler<M extends StreamMethodName> = (ctx: ServerContext, req: ParsedReq<M>) => AsyncIterable<MethodRes<M>>;
@@ -30,6 +34,24 @@ export const HANDLERS = {
   calls_query_stats: calls.callsQueryStats,
   calls_delete: calls.callsDelete,
   call_update: calls.callUpdate,
+  obj_create: objects.objCreate,
+  obj_read: objects.objRead,
+  objs_query: objects.objsQuery,
+  obj_delete: objects.objDelete,
+  op_create: objects.opCreate,
+  op_read: objects.opRead,
+  ops_query: objects.opsQuery,
+  table_create: tables.tableCreate,
+  table_create_from_digests: tables.tableCreateFromDigests,
+  table_update: tables.tableUpdate,
+  table_query: tables.tableQuery,
+  table_query_stream: tables.tableQueryStream,
+  table_query_stats: tables.tableQueryStats,
+  table_query_stats_batch: tables.tableQueryStatsBatch,
+  refs_read_batch: refsReadBatch,
+  file_create: files.fileCreate,
+  file_content_read: files.fileContentRead,
+  files_stats: files.filesStats,
 } satisfies { [M in MethodName]?: Handler<M> };
 
 /** The methods `LocalTraceServer` implements. */

@@ -22,16 +22,21 @@ export class CallView {
     this.parsed[root] = value;
     return value;
   }
+
+  /** Replaces a column's value for predicates and sorts (refs expanded by `expand_columns`). */
+  override(root: JsonRoot, value: unknown): void {
+    this.parsed[root] = value;
+  }
 }
 
-type JsonRoot = "inputs" | "output" | "attributes" | "summary";
+export type JsonRoot = "inputs" | "output" | "attributes" | "summary";
 const DUMP_OF = {
   inputs: "inputs_dump",
   output: "output_dump",
   attributes: "attributes_dump",
   summary: "summary_dump",
 } as const satisfies Record<JsonRoot, keyof CallRow>;
-const JSON_ROOTS = Object.keys(DUMP_OF) as JsonRoot[];
+export const JSON_ROOTS = Object.keys(DUMP_OF) as JsonRoot[];
 
 type Getter = (v: CallView) => unknown;
 

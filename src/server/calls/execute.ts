@@ -7,11 +7,14 @@
 import type { CallsFilter } from "../../schema/calls";
 import type { SortBy } from "../../schema/common";
 import type { Query } from "../../schema/query";
+import type { ServerContext } from "../context";
 import type { CallRow, WeftDb } from "../db";
+import { referencedFields } from "../query/analyze";
 import { compileQuery } from "../query/compile-expr";
 import { compileSort } from "../query/sort";
 import { topK } from "../query/top-k";
-import { CALL_FIELDS, CallView } from "./catalog";
+import { CALL_FIELDS, CallView, JSON_ROOTS, type JsonRoot } from "./catalog";
+import { orderExpandColumns, RefExpander } from "./expand";
 import { compileFilter } from "./filter";
 import { type CallsPlan, type IndexRange, keyOf, planCalls } from "./plan";
 import { isVisible } from "./rows";
@@ -24,15 +27,20 @@ export interface CallsSelection {
   sort_by?: SortBy[] | null | undefined;
   limit?: number | null | undefined;
   offset?: number | null | undefined;
+  expand_columns?: string[] | null | undefined;
 }
 
-type Predicate = (row: CallRow) => boolean;
+type Predicate = (view: CallView) => boolean;
 
-/** The filter and query as one row predicate (visibility included). Resolves every field up front. */
+/** The filter and query as one predicate over views (visibility included). Resolves every field up front. */
 export function compileSelection(sel: CallsSelection): Predicate {
   const filter = compileFilter(sel.filter);
   const query = sel.query ? compileQuery(sel.query, CALL_FIELDS) : undefined;
-  return (row) => isVisible(row) && row.project_id === sel.project_id && (!filter || filter(row)) && (!query || query(new CallView(row)));
+  const project = sel.project_id;
+  return (view) => {
+    const row = view.row;
+    return isVisible(row) && row.project_id === project && (!filter || filter(row)) && (!query || query(view));
+  };
 }
 
 /**
@@ -54,6 +62,40 @@ function indexOrder(keys: SortBy[]): "asc" | "desc" | undefined {
   if (keys.length === 1) return first.direction;
   if (keys.length === 2 && second?.field === "id" && second.direction === first.direction) return first.direction;
   return undefined;
+}
+
+/**
+ * The expand columns (ordered shallowest first) under which a query or sort field lies, grouped by
+ * top-level column. Such fields are evaluated on the expanded value (§2.9.6).
+ */
+function expansionsNeeded(sel: CallsSelection, keys: SortBy[]): Map<JsonRoot, string[][]> {
+  const needed = new Map<JsonRoot, string[][]>();
+  if (!sel.expand_columns || sel.expand_columns.length === 0) return needed;
+  const fields = [...(sel.query ? referencedFields(sel.query) : []), ...keys.map((k) => k.field)];
+  const paths = orderExpandColumns(sel.expand_columns);
+  for (const path of paths) {
+    const prefix = path.join(".");
+    if (!fields.some((f) => f === prefix || f.startsWith(`${prefix}.`))) continue;
+    const root = path[0] as JsonRoot;
+    if (!JSON_ROOTS.includes(root)) continue;
+    const list = needed.get(root) ?? [];
+    list.push(path);
+    needed.set(root, list);
+  }
+  return needed;
+}
+
+async function expandViews(ctx: ServerContext, views: CallView[], needed: Map<JsonRoot, string[][]>): Promise<void> {
+  const expander = new RefExpander(ctx);
+  await Promise.all(
+    views.map(async (view) => {
+      for (const [root, paths] of needed) {
+        const holder: Record<string, unknown> = { [root]: structuredClone(view.json(root)) };
+        await expander.expandInto(view.row.project_id, holder, paths);
+        view.override(root, holder[root]);
+      }
+    }),
+  );
 }
 
 /** Reads one index range in order, in growing chunks, continuing from the last key (no offsets). */
@@ -81,26 +123,28 @@ async function* scanRange(db: WeftDb, range: IndexRange, dir: "asc" | "desc", fi
   }
 }
 
+/** The planner keeps ranges disjoint; multi-entry indexes and merges are deduplicated anyway. */
+function dedupe(rows: CallRow[]): CallRow[] {
+  const seen = new Set<string>();
+  return rows.filter((row) => (seen.has(row.id) ? false : (seen.add(row.id), true)));
+}
+
 async function candidateRows(db: WeftDb, plan: CallsPlan): Promise<CallRow[]> {
   if (plan.kind === "ids") {
     const rows = await db.calls.bulkGet(plan.keys);
     return rows.filter((r): r is CallRow => r !== undefined);
   }
   const parts = await Promise.all(plan.ranges.map((r) => db.calls.where(r.index).between(r.lower, r.upper, true, true).toArray()));
-  return parts.length === 1 ? (parts[0] as CallRow[]) : dedupe(parts.flat());
-}
-
-/** The planner keeps ranges disjoint; this guards the merge anyway (a row must never appear twice). */
-function dedupe(rows: CallRow[]): CallRow[] {
-  const seen = new Set<string>();
-  return rows.filter((row) => (seen.has(row.id) ? false : (seen.add(row.id), true)));
+  if (parts.length === 1 && !plan.ranges[0]?.multiEntry) return parts[0] as CallRow[];
+  return dedupe(parts.flat());
 }
 
 /**
  * Rows selected by `sel`, in order, after offset and limit.
  * @throws WeftError VALIDATION / INVALID_FIELD for bad queries or sorts
  */
-export async function selectCalls(db: WeftDb, sel: CallsSelection): Promise<CallRow[]> {
+export async function selectCalls(ctx: ServerContext, sel: CallsSelection): Promise<CallRow[]> {
+  const db = ctx.db;
   const predicate = compileSelection(sel);
   const { keys, tiebreak } = effectiveSort(sel.sort_by);
   const compare = compileSort(keys, CALL_FIELDS, { tiebreak });
@@ -110,8 +154,9 @@ export async function selectCalls(db: WeftDb, sel: CallsSelection): Promise<Call
   const plan = planCalls(sel.project_id, sel.filter, sel.query);
   const need = offset + limit;
   const dir = indexOrder([...keys, tiebreak]) ?? indexOrder(keys);
+  const expansions = expansionsNeeded(sel, keys);
 
-  if (plan.kind === "ranges" && dir && plan.ranges.every((r) => r.tsOrdered)) {
+  if (expansions.size === 0 && plan.kind === "ranges" && dir && plan.ranges.every((r) => r.tsOrdered)) {
     if (plan.exact && plan.ranges.length === 1) {
       // Every condition is in the range: page straight from the index.
       const range = plan.ranges[0] as IndexRange;
@@ -124,44 +169,47 @@ export async function selectCalls(db: WeftDb, sel: CallsSelection): Promise<Call
     // Each range is already in order: take at most `need` matches from each, then merge.
     const perRange = await Promise.all(
       plan.ranges.map(async (range) => {
-        const out: CallRow[] = [];
+        const out: CallView[] = [];
         for await (const row of scanRange(db, range, dir, Number.isFinite(need) ? need + 1 : 2000)) {
-          if (!predicate(row)) continue;
-          out.push(row);
+          const view = new CallView(row);
+          if (!predicate(view)) continue;
+          out.push(view);
           if (out.length >= need) break;
         }
         return out;
       }),
     );
-    const merged = perRange.length === 1 ? (perRange[0] as CallRow[]) : dedupe(perRange.flat());
-    if (perRange.length > 1) sortRows(merged, compare);
-    return merged.slice(offset, Number.isFinite(limit) ? need : undefined);
+    let merged = perRange.length === 1 ? (perRange[0] as CallView[]) : perRange.flat();
+    if (perRange.length > 1) {
+      const rows = dedupe(merged.map((v) => v.row));
+      merged = rows.map((r) => new CallView(r)).sort(compare);
+    }
+    return merged.slice(offset, Number.isFinite(limit) ? need : undefined).map((v) => v.row);
   }
 
-  const candidates = (await candidateRows(db, plan)).filter(predicate);
-  const views = candidates.map((row) => new CallView(row));
-  const ordered = Number.isFinite(need) && need < views.length ? topK(views, need, compare) : views.sort(compare);
+  const views = (await candidateRows(db, plan)).map((row) => new CallView(row));
+  if (expansions.size > 0) await expandViews(ctx, views, expansions);
+  const matching = views.filter(predicate);
+  const ordered = Number.isFinite(need) && need < matching.length ? topK(matching, need, compare) : matching.sort(compare);
   return ordered.slice(offset, Number.isFinite(limit) ? need : undefined).map((v) => v.row);
-}
-
-function sortRows(rows: CallRow[], compare: (a: CallView, b: CallView) => number): void {
-  const views = rows.map((r) => new CallView(r)).sort(compare);
-  for (let i = 0; i < views.length; i++) rows[i] = (views[i] as CallView).row;
 }
 
 /**
  * Number of rows `sel` matches. Exact single-index plans use native `count()` per range; anything
  * else counts matches over the candidate rows.
  */
-export async function countCalls(db: WeftDb, sel: CallsSelection): Promise<number> {
+export async function countCalls(ctx: ServerContext, sel: CallsSelection): Promise<number> {
+  const db = ctx.db;
   const predicate = compileSelection(sel);
   const plan = planCalls(sel.project_id, sel.filter, sel.query);
-  if (plan.kind === "ranges" && plan.exact) {
+  const expansions = expansionsNeeded(sel, []);
+  if (plan.kind === "ranges" && plan.exact && expansions.size === 0) {
     const counts = await Promise.all(plan.ranges.map((r) => db.calls.where(r.index).between(r.lower, r.upper, true, true).count()));
     return counts.reduce((a, b) => a + b, 0);
   }
-  const rows = await candidateRows(db, plan);
+  const views = (await candidateRows(db, plan)).map((row) => new CallView(row));
+  if (expansions.size > 0) await expandViews(ctx, views, expansions);
   let n = 0;
-  for (const row of rows) if (predicate(row)) n++;
+  for (const view of views) if (predicate(view)) n++;
   return n;
 }

@@ -23,6 +23,7 @@ import { MAX_FILTER_LIST_LENGTH } from "../../schema/calls";
 import type { ServerContext } from "../context";
 import type { CallRow } from "../db";
 import { countCalls, selectCalls } from "./execute";
+import { orderExpandColumns, RefExpander } from "./expand";
 import { checkFilterLimits } from "./filter";
 import { emptyCallRow, isVisible, refreshIndexKeys } from "./rows";
 import { callStorageSize, resolveColumns, rowToCall } from "./shape";
@@ -42,14 +43,20 @@ export async function callEnd(ctx: ServerContext, req: CallEndReq): Promise<Call
   return {};
 }
 
-/** Shapes selected rows, adding storage sizes when asked (§2.9.7). */
-async function shapeCalls(
-  ctx: ServerContext,
-  rows: CallRow[],
-  req: Pick<CallsQueryReq, "columns" | "include_costs" | "include_storage_size" | "include_total_storage_size">,
-): Promise<CallSchema[]> {
+type ShapeOptions = Pick<
+  CallsQueryReq,
+  "columns" | "include_costs" | "include_storage_size" | "include_total_storage_size" | "expand_columns" | "return_expanded_column_values"
+>;
+
+/** Shapes selected rows: projection, expanded refs (§2.9.6), storage sizes when asked (§2.9.7). */
+async function shapeCalls(ctx: ServerContext, rows: CallRow[], req: ShapeOptions): Promise<CallSchema[]> {
   const cols = resolveColumns(req.columns, req.include_costs === true);
   const calls = rows.map((row) => rowToCall(row, cols));
+  const expand = req.expand_columns && req.return_expanded_column_values !== false ? orderExpandColumns(req.expand_columns) : [];
+  if (expand.length > 0) {
+    const expander = new RefExpander(ctx);
+    await Promise.all(calls.map((call) => expander.expandInto(call.project_id, call as unknown as Record<string, unknown>, expand)));
+  }
   if (req.include_storage_size) {
     rows.forEach((row, i) => ((calls[i] as CallSchema).storage_size_bytes = callStorageSize(row)));
   }
@@ -78,14 +85,14 @@ async function traceStorageSize(ctx: ServerContext, projectId: string, traceId: 
 /** `calls_query` (§2.9). */
 export async function callsQuery(ctx: ServerContext, req: CallsQueryReq): Promise<CallsQueryRes> {
   checkFilterLimits(req.filter);
-  const rows = await selectCalls(ctx.db, req);
+  const rows = await selectCalls(ctx, req);
   return { calls: await shapeCalls(ctx, rows, req) };
 }
 
 /** `calls_query_stream`: the same rows as `calls_query`, yielded in pages (§2.9.8). */
 export async function* callsQueryStream(ctx: ServerContext, req: CallsQueryReq): AsyncGenerator<CallSchema> {
   checkFilterLimits(req.filter);
-  const rows = await selectCalls(ctx.db, req);
+  const rows = await selectCalls(ctx, req);
   const page = 500;
   for (let i = 0; i < rows.length; i += page) {
     const shaped = await shapeCalls(ctx, rows.slice(i, i + page), req);
@@ -107,11 +114,11 @@ export async function callsQueryStats(ctx: ServerContext, req: CallsQueryStatsRe
   if (req.limit !== undefined && req.limit !== null && req.limit < 1) {
     throw new WeftError("VALIDATION", "Limit must be a positive integer", { issues: [{ path: "limit", message: "must be ≥ 1" }] });
   }
-  let count = await countCalls(ctx.db, req);
+  let count = await countCalls(ctx, req);
   if (req.limit !== undefined && req.limit !== null) count = Math.min(count, req.limit);
   const res: CallsQueryStatsRes = { count };
   if (req.include_total_storage_size) {
-    const roots = await selectCalls(ctx.db, { ...req, filter: { ...(req.filter ?? {}), trace_roots_only: true }, limit: null });
+    const roots = await selectCalls(ctx, { ...req, filter: { ...(req.filter ?? {}), trace_roots_only: true }, limit: null });
     let total = 0;
     for (const root of roots) if (root.trace_id) total += await traceStorageSize(ctx, root.project_id, root.trace_id);
     res.total_storage_size_bytes = total;

@@ -16,10 +16,13 @@ import { activeList, splitWildcards } from "./filter";
 export interface IndexRange {
   index: string;
   keyPath: readonly (keyof CallRow)[];
-  lower: unknown[];
-  upper: unknown[];
-  /** True when rows come out ordered by (started_at, id) — every range except op-name prefixes. */
+  /** Index keys: arrays for compound indexes, a string for the multi-entry ref indexes. */
+  lower: unknown;
+  upper: unknown;
+  /** True when rows come out ordered by (started_at, id) — every range except op-name prefixes and refs. */
   tsOrdered: boolean;
+  /** A multi-entry index: one row may appear several times in one range. */
+  multiEntry?: boolean;
 }
 
 export type CallsPlan =
@@ -140,10 +143,16 @@ export function planCalls(projectId: string, filter: CallsFilter | null | undefi
   let usedStatus = false;
   let usedOpName = false;
 
+  const inputRefs = activeList(filter?.input_refs);
+  const outputRefs = activeList(filter?.output_refs);
   const traceIds = activeList(filter?.trace_ids);
   const parentIds = activeList(filter?.parent_ids);
   const filterOps = activeList(filter?.op_names);
-  if (traceIds) {
+  if (inputRefs || outputRefs) {
+    // Refs name one object version (or, with `:*`, one object): usually the most selective filter.
+    ranges = refRanges(projectId, inputRefs ? "in_refs" : "out_refs", (inputRefs ?? outputRefs) as readonly string[]);
+    used.add(inputRefs ? "input_refs" : "output_refs");
+  } else if (traceIds) {
     ranges = unique(traceIds).map((t) => tsRange(IDX.trace, [projectId, t], hints.time));
     used.add("trace_ids");
   } else if (parentIds) {
@@ -189,12 +198,27 @@ export function planCalls(projectId: string, filter: CallsFilter | null | undefi
   const timeEncoded = hints.timeTaken === 0 || ranges.every((r) => r.tsOrdered);
   const allUnderstood = hints.timeTaken + hints.statusTaken + hints.opNameTaken === hints.total;
   const exact =
+    !ranges.some((r) => r.multiEntry) &&
     [...clauses].every((c) => used.has(c)) &&
     allUnderstood &&
     timeEncoded &&
     (hints.statusTaken === 0 || usedStatus) &&
     (hints.opNameTaken === 0 || usedOpName);
   return { kind: "ranges", ranges, exact };
+}
+
+/** Ranges of the project-scoped multi-entry ref index (`project_id + "\n" + ref`), `:*` as a prefix. */
+function refRanges(projectId: string, index: "in_refs" | "out_refs", refs: readonly string[]): IndexRange[] {
+  const { exact, prefixes } = splitWildcards(refs);
+  const key = (ref: string): string => `${projectId}\n${ref}`;
+  const ranges: IndexRange[] = [];
+  for (const ref of [...exact].sort()) {
+    ranges.push({ index, keyPath: [index], lower: key(ref), upper: key(ref), tsOrdered: false, multiEntry: true });
+  }
+  for (const prefix of prefixes) {
+    ranges.push({ index, keyPath: [index], lower: key(prefix), upper: `${key(prefix)}\uffff`, tsOrdered: false, multiEntry: true });
+  }
+  return ranges;
 }
 
 /** The index key of `row` in `range`'s index (for keyset continuation). */
