@@ -133,7 +133,12 @@ function jsonRefinement(value: unknown, ctx: z.RefinementCtx): void {
 export const JsonValueSchema = z.unknown().superRefine(jsonRefinement);
 /** A JSON object (Python `dict[str, Any]`). */
 export const JsonObjectSchema = z
-  .record(z.string(), z.unknown())
+  // A custom check instead of z.record: the payload is checked once by `findNonJson` and passed on
+  // as is, not copied key by key (this runs on every call start and end).
+  .custom<Record<string, unknown>>(
+    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+    { message: "must be a JSON object" },
+  )
   .superRefine(jsonRefinement);
 export type JsonObject = Record<string, unknown>;
 

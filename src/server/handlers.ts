@@ -4,15 +4,21 @@
  */
 import type { MethodName, MethodRes, ParsedReq, StreamMethodName, UnaryMethodName } from "../interface";
 import * as calls from "./calls/handlers";
-import type { ServerContext } from "./context";
+import * as actions from "./actions/handlers";
+import * as completions from "./completions/handlers";
+import * as costs from "./costs/handlers";
+import * as feedback from "./feedback/handlers";
 import * as files from "./files/handlers";
 import * as objects from "./objects/handlers";
 import { ensureProjectExists } from "./projects";
+import type { ProviderContext } from "./providers";
 import { refsReadBatch } from "./refs/read-batch";
 import * as tables from "./tables/handlers";
 
-export type UnaryHandler<M extends UnaryMethodName> = (ctx: ServerContext, req: ParsedReq<M>) => Promise<MethodRes<M>>;
-export type StreamHandler<M extends StreamMethodName> = (ctx: ServerContext, req: ParsedReq<M>) => AsyncIterable<MethodRes<M>>;
+/** What handlers get: the server context plus the LLM provider registry (completions, actions). */
+export type HandlerContext = ProviderContext;
+export type UnaryHandler<M extends UnaryMethodName> = (ctx: HandlerContext, req: ParsedReq<M>) => Promise<MethodRes<M>>;
+export type StreamHandler<M extends StreamMethodName> = (ctx: HandlerContext, req: ParsedReq<M>) => AsyncIterable<MethodRes<M>>;
 export type Handler<M extends MethodName> = M extends StreamMethodName
   ? StreamHandler<M>
   : M extends UnaryMethodName
@@ -52,6 +58,16 @@ export const HANDLERS = {
   file_create: files.fileCreate,
   file_content_read: files.fileContentRead,
   files_stats: files.filesStats,
+  feedback_create: feedback.feedbackCreate,
+  feedback_create_batch: feedback.feedbackCreateBatch,
+  feedback_query: feedback.feedbackQuery,
+  feedback_purge: feedback.feedbackPurge,
+  feedback_replace: feedback.feedbackReplace,
+  cost_create: costs.costCreate,
+  cost_query: costs.costQuery,
+  cost_purge: costs.costPurge,
+  completions_create: completions.completionsCreate,
+  actions_execute_batch: actions.actionsExecuteBatch,
 } satisfies { [M in MethodName]?: Handler<M> };
 
 /** The methods `LocalTraceServer` implements. */

@@ -6,9 +6,9 @@
 import type { z } from "zod";
 import { fromZodError, toWeftError } from "../errors";
 import { METHODS, type MethodName, type TraceServerInterface } from "../interface";
-import type { ServerContext } from "./context";
 import { WeftDb } from "./db";
-import { HANDLERS, type ImplementedMethod } from "./handlers";
+import { HANDLERS, type HandlerContext, type ImplementedMethod } from "./handlers";
+import { loadPersistedProviders, ProviderRegistry, type ProviderConfigInput, type ProviderInfo } from "./providers";
 
 /** Options of `createLocalTraceServer`. */
 export interface LocalTraceServerOptions {
@@ -24,13 +24,40 @@ export interface LocalTraceServerOptions {
   now?: () => number;
 }
 
-/** The methods weft serves today, as Weave's interface types them, plus lifecycle. */
-export type LocalTraceServer = Pick<TraceServerInterface, ImplementedMethod> & {
-  /** Names of the methods this server implements. */
-  readonly implementedMethods: readonly ImplementedMethod[];
-  /** Closes the database connection. Further calls fail with `STORAGE`. */
-  close(): Promise<void>;
-};
+/** weft's own additions to Weave's interface: LLM provider configuration for `completions_create`. */
+export interface ProviderAdmin {
+  /**
+   * Adds or replaces an OpenAI-compatible provider (`{name, baseUrl, apiKey?, headers?, models?}`).
+   * The key stays in memory unless `persist: true` (then it is stored in this database); it is only
+   * ever sent to the provider's own base URL.
+   * @throws WeftError VALIDATION for a bad name or URL
+   */
+  setProvider(provider: ProviderConfigInput, options?: { persist?: boolean; default?: boolean }): Promise<ProviderInfo>;
+  /** Forgets a provider (and its persisted copy). Resolves to whether it existed. */
+  removeProvider(name: string): Promise<boolean>;
+  /** The configured providers, never with their keys. */
+  listProviders(): Promise<ProviderInfo[]>;
+}
+
+/** The methods weft serves, as Weave's interface types them, plus provider configuration and lifecycle. */
+export type LocalTraceServer = Pick<TraceServerInterface, ImplementedMethod> &
+  ProviderAdmin & {
+    /** Names of the methods this server implements. */
+    readonly implementedMethods: readonly ImplementedMethod[];
+    /** Closes the database connection. Further calls fail with `STORAGE`. */
+    close(): Promise<void>;
+  };
+
+/** Methods that call LLM providers: they wait for persisted providers to load. */
+const NEEDS_PROVIDERS = new Set<string>(["completions_create", "actions_execute_batch"]);
+
+async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw toWeftError(error);
+  }
+}
 
 function parseRequest(method: MethodName, schema: z.ZodType, req: unknown): unknown {
   const result = schema.safeParse(req);
@@ -48,9 +75,27 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
   if (options.indexedDB) dbOptions.indexedDB = options.indexedDB;
   if (options.IDBKeyRange) dbOptions.IDBKeyRange = options.IDBKeyRange;
   const db = new WeftDb(options.dbName, dbOptions);
-  const ctx: ServerContext = { db, userId: options.userId ?? "local", now: options.now ?? Date.now };
+  const ctx: HandlerContext = { db, userId: options.userId ?? "local", now: options.now ?? Date.now, providers: new ProviderRegistry(db) };
+  // Providers persisted by an earlier session (only those the user asked to keep) load once, lazily.
+  let providersLoaded: Promise<unknown> | undefined;
+  const withProviders = (): Promise<unknown> => (providersLoaded ??= loadPersistedProviders(ctx));
   const implemented = Object.keys(HANDLERS) as ImplementedMethod[];
+  const admin: ProviderAdmin = {
+    setProvider: async (provider, opts) => {
+      await withProviders();
+      return guard(() => ctx.providers.set(provider, opts ?? {}));
+    },
+    removeProvider: async (name) => {
+      await withProviders();
+      return guard(() => ctx.providers.remove(name));
+    },
+    listProviders: async () => {
+      await withProviders();
+      return ctx.providers.list();
+    },
+  };
   const server: Record<string, unknown> = {
+    ...admin,
     implementedMethods: implemented,
     close: async () => {
       db.close();
@@ -58,7 +103,7 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
   };
   for (const name of implemented) {
     const spec = METHODS[name];
-    const handler = HANDLERS[name] as (ctx: ServerContext, req: unknown) => unknown;
+    const handler = HANDLERS[name] as (ctx: HandlerContext, req: unknown) => unknown;
     if (spec.stream) {
       server[name] = (req: unknown): AsyncIterable<unknown> => ({
         async *[Symbol.asyncIterator]() {
@@ -74,6 +119,7 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
       server[name] = async (req: unknown): Promise<unknown> => {
         const parsed = parseRequest(name, spec.req, req);
         try {
+          if (NEEDS_PROVIDERS.has(name)) await withProviders();
           return await (handler(ctx, parsed) as Promise<unknown>);
         } catch (error) {
           throw toWeftError(error);

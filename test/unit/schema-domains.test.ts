@@ -272,7 +272,7 @@ describe("feedback", () => {
   });
 
   it("rejects a payload that is not a dict, and unknown keys", () => {
-    expect(issueAt(FeedbackCreateReqSchema, { ...create, payload: "nice" }, "payload")).toMatch(/record/);
+    expect(issueAt(FeedbackCreateReqSchema, { ...create, payload: "nice" }, "payload")).toMatch(/JSON object/);
     expect(issueAt(FeedbackCreateReqSchema, { ...create, score: 1 }, "")).toBe('Unrecognized key: "score"');
   });
 
@@ -364,7 +364,7 @@ describe("completions", () => {
   it("rejects a missing model, a non-object response_format and unknown top-level keys", () => {
     expect(issueAt(CompletionsCreateReqSchema, { project_id: P, inputs: {} }, "inputs.model")).toMatch(/string/);
     expect(issueAt(CompletionsCreateReqSchema, { project_id: P, inputs: { model: "m", response_format: "json" } }, "inputs.response_format")).toMatch(
-      /record/,
+      /JSON object/,
     );
     expect(issueAt(CompletionsCreateReqSchema, { project_id: P, inputs: { model: "m" }, stream: true }, "")).toMatch(/Unrecognized key/);
   });
