@@ -4,7 +4,7 @@
  * predicate or sort actually touches them.
  */
 import { WeftError } from "../../errors";
-import type { CallRow } from "../db";
+import type { CallRow, FeedbackRow } from "../db";
 import type { FieldCatalog, FieldType, ResolvedField } from "../query/field-catalog";
 import { getJsonPath, splitFieldPath } from "../query/field-path";
 import { effectiveDisplayName, queryStatus } from "./rows";
@@ -12,6 +12,8 @@ import { effectiveDisplayName, queryStatus } from "./rows";
 /** A stored row plus its lazily parsed JSON columns: what predicates and sorts evaluate. */
 export class CallView {
   private parsed: Partial<Record<JsonRoot, unknown>> = {};
+  /** The call's feedback rows, oldest first, when a query or sort needs them (`prefetchFeedback`). */
+  feedback: FeedbackRow[] | undefined;
   constructor(readonly row: CallRow) {}
 
   /** The JSON value of a column; `undefined` when the column has not been written (e.g. no end yet). */
@@ -101,6 +103,43 @@ function jsonField(root: JsonRoot, field: string): ResolvedField<CallView> {
   return { type: "json", name: field, get: (v) => getJsonPath(v.json(root), parts) };
 }
 
+const payloads = new WeakMap<FeedbackRow, unknown>();
+function payloadOf(row: FeedbackRow): unknown {
+  if (!payloads.has(row)) payloads.set(row, JSON.parse(row.payload_dump) as unknown);
+  return payloads.get(row);
+}
+
+/**
+ * `feedback.[<type>].payload.<path>`, `.runnable_ref`, `.trigger_ref` (`<type>` may be `*`): a list
+ * with one value per feedback row of that type on the call, so a comparison matches when any row
+ * does — the multi-valued semantics HEAD uses, which lets a minority reaction still match (§2.9.2).
+ */
+function feedbackField(field: string): ResolvedField<CallView> | undefined {
+  const close = field.indexOf("]");
+  if (!field.startsWith("feedback.[") || close < 0) return undefined;
+  const type = field.slice("feedback.[".length, close);
+  const rest = field.slice(close + 1);
+  const ofType = (v: CallView): FeedbackRow[] => (v.feedback ?? []).filter((r) => type === "*" || r.feedback_type === type);
+  if (rest === ".runnable_ref" || rest === ".trigger_ref") {
+    const key = rest.slice(1) as "runnable_ref" | "trigger_ref";
+    return { type: "json_list", name: field, get: (v) => ofType(v).map((r) => r[key]).filter((x) => x !== null) };
+  }
+  if (rest === ".payload" || rest.startsWith(".payload.")) {
+    const parts = rest === ".payload" ? [] : splitFieldPath(rest.slice(".payload.".length));
+    return {
+      type: "json_list",
+      name: field,
+      get: (v) => ofType(v).map((r) => getJsonPath(payloadOf(r), parts)).filter((x) => x !== undefined),
+    };
+  }
+  return undefined;
+}
+
+/** True when a field reads feedback rows (the executor then loads them for every candidate). */
+export function isFeedbackField(field: string): boolean {
+  return field.startsWith("feedback.");
+}
+
 /** The catalog of call fields for `compileQuery`/`compileSort`. */
 export const CALL_FIELDS: FieldCatalog<CallView> = {
   resolve(field: string): ResolvedField<CallView> {
@@ -110,6 +149,15 @@ export const CALL_FIELDS: FieldCatalog<CallView> = {
       throw new WeftError(
         "INVALID_FIELD",
         `Invalid field "${field}": only summary.weave.status, summary.weave.latency_ms and summary.weave.trace_name can be queried`,
+        { field },
+      );
+    }
+    if (isFeedbackField(field)) {
+      const resolved = feedbackField(field);
+      if (resolved) return resolved;
+      throw new WeftError(
+        "INVALID_FIELD",
+        `Invalid feedback field "${field}": use feedback.[<type>].payload.<path>, .runnable_ref or .trigger_ref`,
         { field },
       );
     }

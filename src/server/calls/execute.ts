@@ -13,7 +13,8 @@ import { referencedFields } from "../query/analyze";
 import { compileQuery } from "../query/compile-expr";
 import { compileSort } from "../query/sort";
 import { topK } from "../query/top-k";
-import { CALL_FIELDS, CallView, JSON_ROOTS, type JsonRoot } from "./catalog";
+import { prefetchFeedback } from "./attachments";
+import { CALL_FIELDS, CallView, isFeedbackField, JSON_ROOTS, type JsonRoot } from "./catalog";
 import { orderExpandColumns, RefExpander } from "./expand";
 import { compileFilter } from "./filter";
 import { type CallsPlan, type IndexRange, keyOf, planCalls } from "./plan";
@@ -83,6 +84,12 @@ function expansionsNeeded(sel: CallsSelection, keys: SortBy[]): Map<JsonRoot, st
     needed.set(root, list);
   }
   return needed;
+}
+
+/** True when the query or sort reads `feedback.[…]` fields (§2.9.2). */
+function needsFeedback(sel: CallsSelection, keys: SortBy[]): boolean {
+  const fields = [...(sel.query ? referencedFields(sel.query) : []), ...keys.map((k) => k.field)];
+  return fields.some(isFeedbackField);
 }
 
 async function expandViews(ctx: ServerContext, views: CallView[], needed: Map<JsonRoot, string[][]>): Promise<void> {
@@ -155,8 +162,9 @@ export async function selectCalls(ctx: ServerContext, sel: CallsSelection): Prom
   const need = offset + limit;
   const dir = indexOrder([...keys, tiebreak]) ?? indexOrder(keys);
   const expansions = expansionsNeeded(sel, keys);
+  const feedback = needsFeedback(sel, keys);
 
-  if (expansions.size === 0 && plan.kind === "ranges" && dir && plan.ranges.every((r) => r.tsOrdered)) {
+  if (expansions.size === 0 && !feedback && plan.kind === "ranges" && dir && plan.ranges.every((r) => r.tsOrdered)) {
     if (plan.exact && plan.ranges.length === 1) {
       // Every condition is in the range: page straight from the index.
       const range = plan.ranges[0] as IndexRange;
@@ -189,6 +197,7 @@ export async function selectCalls(ctx: ServerContext, sel: CallsSelection): Prom
 
   const views = (await candidateRows(db, plan)).map((row) => new CallView(row));
   if (expansions.size > 0) await expandViews(ctx, views, expansions);
+  if (feedback) await prefetchFeedback(ctx, sel.project_id, views);
   const matching = views.filter(predicate);
   const ordered = Number.isFinite(need) && need < matching.length ? topK(matching, need, compare) : matching.sort(compare);
   return ordered.slice(offset, Number.isFinite(limit) ? need : undefined).map((v) => v.row);
@@ -203,12 +212,14 @@ export async function countCalls(ctx: ServerContext, sel: CallsSelection): Promi
   const predicate = compileSelection(sel);
   const plan = planCalls(sel.project_id, sel.filter, sel.query);
   const expansions = expansionsNeeded(sel, []);
-  if (plan.kind === "ranges" && plan.exact && expansions.size === 0) {
+  const feedback = needsFeedback(sel, []);
+  if (plan.kind === "ranges" && plan.exact && expansions.size === 0 && !feedback) {
     const counts = await Promise.all(plan.ranges.map((r) => db.calls.where(r.index).between(r.lower, r.upper, true, true).count()));
     return counts.reduce((a, b) => a + b, 0);
   }
   const views = (await candidateRows(db, plan)).map((row) => new CallView(row));
   if (expansions.size > 0) await expandViews(ctx, views, expansions);
+  if (feedback) await prefetchFeedback(ctx, sel.project_id, views);
   let n = 0;
   for (const view of views) if (predicate(view)) n++;
   return n;

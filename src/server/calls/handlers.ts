@@ -22,6 +22,7 @@ import type {
 import { MAX_FILTER_LIST_LENGTH } from "../../schema/calls";
 import type { ServerContext } from "../context";
 import type { CallRow } from "../db";
+import { attachCostsAndFeedback } from "./attachments";
 import { countCalls, selectCalls } from "./execute";
 import { orderExpandColumns, RefExpander } from "./expand";
 import { checkFilterLimits } from "./filter";
@@ -46,7 +47,7 @@ export async function callEnd(ctx: ServerContext, req: CallEndReq): Promise<Call
 type ShapeOptions = Pick<
   CallsQueryReq,
   "columns" | "include_costs" | "include_storage_size" | "include_total_storage_size" | "expand_columns" | "return_expanded_column_values"
->;
+> & { include_feedback?: boolean | null | undefined };
 
 /** Shapes selected rows: projection, expanded refs (§2.9.6), storage sizes when asked (§2.9.7). */
 async function shapeCalls(ctx: ServerContext, rows: CallRow[], req: ShapeOptions): Promise<CallSchema[]> {
@@ -57,6 +58,7 @@ async function shapeCalls(ctx: ServerContext, rows: CallRow[], req: ShapeOptions
     const expander = new RefExpander(ctx);
     await Promise.all(calls.map((call) => expander.expandInto(call.project_id, call as unknown as Record<string, unknown>, expand)));
   }
+  if (req.include_costs || req.include_feedback) await attachCostsAndFeedback(ctx, calls, req);
   if (req.include_storage_size) {
     rows.forEach((row, i) => ((calls[i] as CallSchema).storage_size_bytes = callStorageSize(row)));
   }

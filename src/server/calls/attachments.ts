@@ -1,0 +1,70 @@
+/**
+ * What `include_costs` and `include_feedback` add to a page of calls (weave-semantics.md §2.9
+ * evaluation order: after the page is chosen, so the extra reads are one per page), and the feedback
+ * a query or sort over `feedback.[type]…` fields needs for every candidate row (§2.9.2).
+ */
+import type { CallSchema } from "../../schema/calls";
+import type { ServerContext } from "../context";
+import { costsForCalls } from "../costs/for-calls";
+import type { FeedbackRow } from "../db";
+import { feedbackForCalls } from "../feedback/for-calls";
+import type { CallView } from "./catalog";
+
+function weaveBlock(call: CallSchema): Record<string, unknown> {
+  const summary = (call.summary ??= {});
+  const weave = summary["weave"];
+  if (weave !== null && typeof weave === "object" && !Array.isArray(weave)) return weave as Record<string, unknown>;
+  const fresh: Record<string, unknown> = {};
+  summary["weave"] = fresh;
+  return fresh;
+}
+
+/**
+ * Adds `summary.weave.costs` (per llm in `summary.usage`, only when some llm has a price, §8.5) and
+ * `summary.weave.feedback` (always a list, §3.8) to `calls`, in place.
+ */
+export async function attachCostsAndFeedback(
+  ctx: ServerContext,
+  calls: CallSchema[],
+  opts: { include_costs?: boolean | null | undefined; include_feedback?: boolean | null | undefined },
+): Promise<void> {
+  if (calls.length === 0) return;
+  const projectId = (calls[0] as CallSchema).project_id;
+  const [costs, feedback] = await Promise.all([
+    opts.include_costs
+      ? costsForCalls(
+          ctx,
+          projectId,
+          calls.map((c) => ({ id: c.id, started_at: Date.parse(c.started_at), usage: c.summary?.["usage"] })),
+        )
+      : undefined,
+    opts.include_feedback ? feedbackForCalls(ctx, projectId, calls.map((c) => c.id)) : undefined,
+  ]);
+  for (const call of calls) {
+    const callCosts = costs?.get(call.id);
+    if (callCosts) weaveBlock(call)["costs"] = callCosts;
+    if (feedback) weaveBlock(call)["feedback"] = feedback.get(call.id) ?? [];
+  }
+}
+
+/**
+ * Loads the feedback of every call of a project that has any, grouped by call id and type, onto
+ * the views (one indexed range read: feedback is far rarer than calls).
+ */
+export async function prefetchFeedback(ctx: ServerContext, projectId: string, views: CallView[]): Promise<void> {
+  const prefix = `weave:///${projectId}/call/`;
+  const rows = await ctx.db.feedback
+    .where("[project_id+weave_ref]")
+    .between([projectId, prefix], [projectId, `${prefix}\uffff`], true, true)
+    .toArray();
+  const byCall = new Map<string, FeedbackRow[]>();
+  for (const row of rows) {
+    const id = row.weave_ref.slice(prefix.length);
+    if (id.includes("/")) continue;
+    const list = byCall.get(id);
+    if (list) list.push(row);
+    else byCall.set(id, [row]);
+  }
+  for (const list of byCall.values()) list.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+  for (const view of views) view.feedback = byCall.get(view.row.id) ?? [];
+}
