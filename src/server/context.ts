@@ -1,6 +1,7 @@
 /**
  * What every server module gets: the database and the facts a request needs besides its body.
  */
+import type { PageCursors } from "./calls/page-cursors";
 import type { WeftDb } from "./db";
 
 export interface ServerContext {
@@ -12,4 +13,6 @@ export interface ServerContext {
   readonly userId: string;
   /** Current time in epoch ms (a function so tests can pin it). */
   now(): number;
+  /** Where earlier pages of calls ended, for keyset continuation (absent: every page skips `offset`). */
+  readonly pageCursors?: PageCursors;
 }

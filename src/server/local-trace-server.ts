@@ -6,6 +6,8 @@
 import type { z } from "zod";
 import { fromZodError, toWeftError } from "../errors";
 import { METHODS, type MethodName, type TraceServerInterface } from "../interface";
+import { Dexie } from "dexie";
+import { PageCursors } from "./calls/page-cursors";
 import { WeftDb } from "./db";
 import { HANDLERS, type HandlerContext, type ImplementedMethod } from "./handlers";
 import { loadPersistedProviders, ProviderRegistry, type ProviderConfigInput, type ProviderInfo } from "./providers";
@@ -75,7 +77,26 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
   if (options.indexedDB) dbOptions.indexedDB = options.indexedDB;
   if (options.IDBKeyRange) dbOptions.IDBKeyRange = options.IDBKeyRange;
   const db = new WeftDb(options.dbName, dbOptions);
-  const ctx: HandlerContext = { db, userId: options.userId ?? "local", now: options.now ?? Date.now, providers: new ProviderRegistry(db) };
+  const pageCursors = new PageCursors();
+  const ctx: HandlerContext = {
+    db,
+    userId: options.userId ?? "local",
+    now: options.now ?? Date.now,
+    providers: new ProviderRegistry(db),
+    pageCursors,
+  };
+  // Any committed write to calls, here or in another tab's worker (Dexie relays those over a
+  // BroadcastChannel), moves rows between pages: forget where pages ended.
+  const callsPrefix = `idb://${options.dbName}/calls/`;
+  const onMutated = (parts: Record<string, unknown>): void => {
+    for (const part in parts) {
+      if (part.startsWith(callsPrefix)) {
+        pageCursors.clear();
+        return;
+      }
+    }
+  };
+  Dexie.on("storagemutated", onMutated);
   // Providers persisted by an earlier session (only those the user asked to keep) load once, lazily.
   let providersLoaded: Promise<unknown> | undefined;
   const withProviders = (): Promise<unknown> => (providersLoaded ??= loadPersistedProviders(ctx));
@@ -98,6 +119,7 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
     ...admin,
     implementedMethods: implemented,
     close: async () => {
+      Dexie.on("storagemutated").unsubscribe(onMutated);
       db.close();
     },
   };

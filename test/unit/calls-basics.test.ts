@@ -117,6 +117,29 @@ describe("§1 start / end / read", () => {
     expect(paged).toEqual(first);
   });
 
+  it("offset pages continue where the previous page ended; writes in between are seen", async () => {
+    const s = makeServer();
+    const batch = (from: number, n: number) =>
+      Array.from({ length: n }, (_, k) => ({
+        mode: "start" as const,
+        req: { start: start({ id: `r${String(from + k).padStart(4, "0")}`, trace_id: `t${from + k}`, started_at: at((from + k) * 10) }) },
+      }));
+    await s.call_start_batch({ batch: batch(0, 300) } as never);
+    const req = { filter: { trace_roots_only: true }, sort_by: [{ field: "started_at", direction: "desc" }], limit: 50 };
+    const all = await ids(s, { ...req, limit: 1000 });
+    for (let offset = 0; offset < 300; offset += 50) expect(await ids(s, { ...req, offset })).toEqual(all.slice(offset, offset + 50));
+    // A jump back and a jump forward reuse or skip past remembered pages.
+    expect(await ids(s, { ...req, offset: 120 })).toEqual(all.slice(120, 170));
+    expect(await ids(s, { ...req, offset: 275 })).toEqual(all.slice(275, 300));
+    // Newer calls shift every page: remembered page ends must not be reused.
+    await s.call_start_batch({ batch: batch(300, 20) } as never);
+    const after = await ids(s, { ...req, limit: 1000 });
+    expect(after.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, k) => `r${String(319 - k).padStart(4, "0")}`));
+    for (let offset = 0; offset < 320; offset += 50) expect(await ids(s, { ...req, offset })).toEqual(after.slice(offset, offset + 50));
+    await s.calls_delete({ project_id: PROJECT, call_ids: ["r0310"] });
+    expect(await ids(s, { ...req, offset: 50 })).toEqual(after.filter((id) => id !== "r0310").slice(50, 100));
+  });
+
   it("C-08 stream equals non-stream", async () => {
     const s = makeServer();
     for (let i = 0; i < 10; i++) {

@@ -55,7 +55,7 @@ describe("feedback fields (O-07 fixture)", () => {
 
   it("I-10 filter by feedback", async () => {
     const q = (expr: unknown) => ids(s, { query: { $expr: expr } });
-    const lit = (v: unknown) => ({ $literal: v });
+    const lit = (v: string | number | boolean | null) => ({ $literal: v });
     expect(await q({ $eq: [field("model_output"), lit("a")] })).toEqual(["c0"]);
     expect(await q({ $gt: [field("model_output"), lit("a")] })).toEqual(["c1", "c2", "c3"]);
     expect(await q({ $eq: [field("expected"), lit("c")] })).toEqual(["c2"]);

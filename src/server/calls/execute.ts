@@ -130,6 +130,35 @@ async function* scanRange(db: WeftDb, range: IndexRange, dir: "asc" | "desc", fi
   }
 }
 
+/**
+ * A page straight from one index range (every condition is in the range). Continues from the nearest
+ * remembered checkpoint at or before `offset` (keyset paging) and skips only the rest, then remembers
+ * where this page ended.
+ */
+async function pageFromIndex(ctx: ServerContext, range: IndexRange, dir: "asc" | "desc", offset: number, limit: number): Promise<CallRow[]> {
+  const cursors = ctx.pageCursors;
+  const generation = cursors?.current() ?? 0;
+  const query = JSON.stringify([range.index, range.lower, range.upper, dir]);
+  const from = offset > 0 ? cursors?.nearest(query, offset) : undefined;
+  let lower = range.lower;
+  let upper = range.upper;
+  let lowerOpen = false;
+  let upperOpen = false;
+  if (from) {
+    if (dir === "asc") [lower, lowerOpen] = [from.key, true];
+    else [upper, upperOpen] = [from.key, true];
+  }
+  let coll = ctx.db.calls.where(range.index).between(lower, upper, !lowerOpen, !upperOpen);
+  if (dir === "desc") coll = coll.reverse();
+  const skip = offset - (from?.offset ?? 0);
+  if (skip > 0) coll = coll.offset(skip);
+  if (Number.isFinite(limit)) coll = coll.limit(limit);
+  const rows = await coll.toArray();
+  const last = rows[rows.length - 1];
+  if (cursors && last) cursors.remember(query, generation, offset + rows.length, keyOf(range, last));
+  return rows;
+}
+
 /** The planner keeps ranges disjoint; multi-entry indexes and merges are deduplicated anyway. */
 function dedupe(rows: CallRow[]): CallRow[] {
   const seen = new Set<string>();
@@ -166,13 +195,7 @@ export async function selectCalls(ctx: ServerContext, sel: CallsSelection): Prom
 
   if (expansions.size === 0 && !feedback && plan.kind === "ranges" && dir && plan.ranges.every((r) => r.tsOrdered)) {
     if (plan.exact && plan.ranges.length === 1) {
-      // Every condition is in the range: page straight from the index.
-      const range = plan.ranges[0] as IndexRange;
-      let coll = db.calls.where(range.index).between(range.lower, range.upper, true, true);
-      if (dir === "desc") coll = coll.reverse();
-      if (offset > 0) coll = coll.offset(offset);
-      if (Number.isFinite(limit)) coll = coll.limit(limit);
-      return coll.toArray();
+      return pageFromIndex(ctx, plan.ranges[0] as IndexRange, dir, offset, limit);
     }
     // Each range is already in order: take at most `need` matches from each, then merge.
     const perRange = await Promise.all(
