@@ -152,6 +152,9 @@ export function toWeftError(error: unknown): WeftError {
       : String(error);
   const inner = typeof error === "object" && error !== null ? (error as { inner?: { name?: unknown } }).inner : undefined;
   const names = [name, inner?.name];
+  if (names.includes("DataCloneError")) {
+    return new WeftError("VALIDATION", `Invalid request: a value cannot be copied to the worker (functions, symbols and DOM nodes cannot): ${message}`);
+  }
   if (names.includes("QuotaExceededError")) {
     return new WeftError("QUOTA_EXCEEDED", `Storage quota exceeded: ${message}. Free space (purge old traces) or request persistent storage.`);
   }

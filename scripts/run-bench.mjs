@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench [-- --quick] [-- --name <name>]`: the benchmarks in real Chromium. Finds (or, as
+ * root on Debian, installs) Chromium like `npm test`, then loads the TypeScript driver bench/run.ts
+ * through Vite's module runner and runs it. Results: bench/results/<name>.json, bench/results/README.md
+ * and the table between the bench markers in README.md.
+ */
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { createServer } from "vite";
+import { findChromium } from "./find-chromium.mjs";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const nameAt = args.indexOf("--name");
+const name = nameAt >= 0 ? args[nameAt + 1] : undefined;
+const unknown = args.filter((a, i) => a !== "--quick" && a !== "--name" && !(nameAt >= 0 && i === nameAt + 1));
+if (unknown.length > 0 || (nameAt >= 0 && !name)) {
+  console.error(`usage: npm run bench [-- --quick] [-- --name <results name>]   (got: ${args.join(" ")})`);
+  process.exit(2);
+}
+
+let chromiumPath;
+try {
+  chromiumPath = findChromium({ install: true });
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
+process.env.CHROMIUM_PATH = chromiumPath;
+
+// A server only to run bench/run.ts (TypeScript) in Node; the pages get their own server from the harness.
+const runner = await createServer({
+  configFile: false,
+  root: repoRoot,
+  logLevel: "error",
+  appType: "custom",
+  cacheDir: join(repoRoot, "node_modules/.vite/bench-runner"),
+  optimizeDeps: { noDiscovery: true, include: [] },
+  server: { middlewareMode: true, hmr: false, watch: null },
+});
+let exitCode = 0;
+try {
+  const { runBench } = await runner.ssrLoadModule("/bench/run.ts");
+  await runBench({ quick, name, chromiumPath });
+} catch (error) {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  exitCode = 1;
+} finally {
+  await runner.close();
+}
+process.exit(exitCode);

@@ -1,0 +1,151 @@
+/**
+ * `createClient`: the main-thread face of a weft worker. Every method of the table is there, typed
+ * from the table (`TraceServerInterface`) and generated from `METHOD_NAMES`, so a new method needs
+ * no client code. Only types come from the server side; the worker is reached through the narrow
+ * protocol in `src/transport/protocol.ts`.
+ */
+import type { Endpoint } from "comlink";
+import { WeftError } from "../errors";
+import { METHOD_NAMES, isStreamMethod, type MethodReq, type MethodRes, type TraceServerInterface } from "../interface";
+import { installErrorTransfer } from "../transport/error-transfer";
+import { CallBatcher, type BatchOptions } from "./call-batcher";
+import { connect, type LivenessOptions } from "./connection";
+import { guardPageHide } from "./page-lifecycle";
+import { workerStream } from "./streams";
+
+export type { BatchOptions } from "./call-batcher";
+export { DEFAULT_LIVENESS_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS } from "./connection";
+
+/** Options of `createClient`. */
+export interface ClientOptions {
+  /** A `Worker` running `exposeLocalTraceServer()`, or any Comlink endpoint to one (a `MessagePort`). */
+  worker: Worker | Endpoint;
+  /** Limits of `call_start`/`call_end` batching. */
+  batch?: BatchOptions;
+  /**
+   * How long (ms) the worker may stay silent while calls are pending before every pending call
+   * rejects with `WORKER_UNAVAILABLE`. The watchdog pings in between, so a worker busy with a slow
+   * query still counts as alive. Default 10 000.
+   */
+  livenessTimeoutMs?: number;
+  /**
+   * How long (ms) the worker may take to answer for the first time (fetching and compiling its
+   * code) before pending calls reject with `WORKER_UNAVAILABLE`. A script that fails to load is
+   * reported at once through the Worker's `error` event. Default 30 000 (never below
+   * `livenessTimeoutMs`).
+   */
+  startupTimeoutMs?: number;
+}
+
+/** The client: Weave's `TraceServerInterface` plus lifecycle. */
+export type WeftClient = TraceServerInterface & {
+  /**
+   * Resolves once the worker has answered and page-hide protection is armed (calls made before
+   * work too; this is for apps that want to surface a worker that fails to start, and for tests).
+   * @throws WeftError WORKER_UNAVAILABLE when the worker cannot be reached
+   */
+  ready(): Promise<void>;
+  /**
+   * Sends queued starts/ends now; resolves once everything queued before the call is stored.
+   * @throws WeftError the error of a batch that failed (its calls were rejected with it too)
+   */
+  flush(): Promise<void>;
+  /**
+   * Flushes, asks the worker to close its database, then terminates the worker (when it is a
+   * `Worker`; a port is closed). Later calls reject with `WORKER_UNAVAILABLE`. Never rejects.
+   */
+  close(): Promise<void>;
+};
+
+/**
+ * Connects to a weft worker.
+ *
+ * `call_start`/`call_end` are validated here, queued and sent as one `call_start_batch` (see
+ * `call-batcher.ts`); each promise settles with its batch.
+ *
+ * Page unload (what was measured is in `page-lifecycle.ts`): on `beforeunload`, `pagehide` and
+ * `visibilitychange` → hidden, queued calls are sent to the worker and every unacknowledged batch
+ * is also parked in an outbox from the main thread; the next worker opened on the same database
+ * replays it before serving anything (at least once: a replay rewrites the same values). So once
+ * `ready()` has resolved, a start/end accepted before the page began to unload is stored, by this
+ * worker or by the next, as far as the browser commits an IndexedDB transaction issued in those
+ * events (Chromium did in every measured run). Not covered: a crash, or a background tab discarded
+ * without these events (the last `flushIntervalMs` of calls can be lost). Without a document, or
+ * before `ready()`, only `flush()` and `close()` guarantee storage.
+ *
+ * A `call_start` promise settles only after its batch was stored, i.e. up to `flushIntervalMs`
+ * later: tracing code should not await it before running the op (pass `id`/`trace_id`, or let the
+ * client fill them in, and carry on), as Weave's SDKs do.
+ *
+ * @throws WeftError (from the methods) VALIDATION for bad requests, WORKER_UNAVAILABLE when the
+ *   worker is dead, the client closed, the worker went silent for `livenessTimeoutMs` or did not
+ *   start within `startupTimeoutMs`; any other code the server raises (NOT_FOUND, INVALID_FIELD,
+ *   STORAGE, QUOTA_EXCEEDED, …), always as a real `WeftError`
+ */
+export function createClient(options: ClientOptions): WeftClient {
+  installErrorTransfer();
+  const timeouts: LivenessOptions = {};
+  if (options.livenessTimeoutMs !== undefined) timeouts.livenessTimeoutMs = options.livenessTimeoutMs;
+  if (options.startupTimeoutMs !== undefined) timeouts.startupTimeoutMs = options.startupTimeoutMs;
+  const connection = connect(options.worker, timeouts);
+  const guard = guardPageHide(connection, () => batcher);
+  const batcher = new CallBatcher(
+    (batch) => connection.invoke("call", "call_start_batch", batch) as Promise<MethodRes<"call_start_batch">>,
+    options.batch,
+    { settled: (batch, error) => guard.settled(batch, error), busy: (isBusy) => guard.busy(isBusy) },
+  );
+  connection.onDead((error) => batcher.failQueued(error));
+
+  let closing: Promise<void> | undefined;
+  const closedError = (): WeftError =>
+    new WeftError("WORKER_UNAVAILABLE", "The weft client is closed: create a new client to keep using the worker.");
+  /** The error a new call must get right away, if any. */
+  const refuse = (): WeftError | undefined => (closing ? closedError() : connection.deadError());
+
+  const client: Record<string, unknown> = {};
+  for (const name of METHOD_NAMES) {
+    if (name === "call_start" || name === "call_end") {
+      client[name] = (req: MethodReq<"call_start"> & MethodReq<"call_end">) => {
+        const error = refuse();
+        if (error) return Promise.reject(error);
+        return name === "call_start" ? batcher.start(req) : batcher.end(req);
+      };
+    } else if (isStreamMethod(name)) {
+      client[name] = (req: unknown): AsyncIterable<unknown> => {
+        const stream = workerStream(connection, name, req);
+        return {
+          [Symbol.asyncIterator]() {
+            const error = refuse();
+            if (error) return { next: () => Promise.reject(error) };
+            return stream[Symbol.asyncIterator]();
+          },
+        };
+      };
+    } else {
+      client[name] = (req: unknown) => {
+        const error = refuse();
+        if (error) return Promise.reject(error);
+        return connection.invoke("call", name, req);
+      };
+    }
+  }
+
+  client.ready = async (): Promise<void> => {
+    await connection.hello;
+    await guard.armed;
+  };
+  client.flush = (): Promise<void> => {
+    const error = refuse();
+    return error ? Promise.reject(error) : batcher.flush();
+  };
+  client.close = (): Promise<void> => {
+    closing ??= (async () => {
+      await batcher.flush().catch(() => undefined);
+      await connection.invoke("close").catch(() => undefined);
+      guard.dispose();
+      connection.kill(closedError());
+    })();
+    return closing;
+  };
+  return client as unknown as WeftClient;
+}

@@ -1,0 +1,41 @@
+/**
+ * weft's public API. Everything promised is exported here by name (and from `weft/worker`);
+ * nothing else is.
+ */
+
+// The contract: Weave's trace-server interface, as a table and as types.
+export { METHODS, METHOD_NAMES, isStreamMethod } from "./interface";
+export type {
+  MethodName,
+  MethodReq,
+  MethodRes,
+  MethodSpec,
+  StreamMethodName,
+  TraceServerInterface,
+  UnaryMethodName,
+} from "./interface";
+
+// Errors.
+export { ERROR_STATUS, WeftError } from "./errors";
+export type { ValidationIssue, WeftErrorCode, WeftErrorDetails } from "./errors";
+
+// The main-thread client of a weft worker.
+export { createClient } from "./client/index";
+export type { BatchOptions, ClientOptions, WeftClient } from "./client/index";
+
+// The server, in-process (Node with fake-indexeddb, or any realm with IndexedDB).
+export { createLocalTraceServer } from "./server/index";
+export type { ImplementedMethod, LocalTraceServer, LocalTraceServerOptions } from "./server/index";
+
+// Request and response types of the calls API (the rest are in `MethodReq`/`MethodRes`).
+export type {
+  CallSchema,
+  CallsFilter,
+  CallsQueryReq,
+  CallsQueryReqInput,
+  CallsQueryRes,
+  EndedCallSchemaForInsert,
+  StartedCallSchemaForInsert,
+} from "./schema/calls";
+export type { Query, Operation, Operand } from "./schema/query";
+export type { SortBy } from "./schema/common";

@@ -1,0 +1,86 @@
+/**
+ * The narrow API that crosses the worker boundary (PGlite-style: never the server object itself).
+ * Method names and requests travel as plain data; the worker validates them (it is the trust
+ * boundary) and the client derives its typed surface from the method table, so this file stays small.
+ */
+import type { MethodName } from "../interface";
+
+/** Bumped when the messages below change shape; a client refuses a worker with another version. */
+export const PROTOCOL_VERSION = 1;
+
+/** Most items in one streamed chunk. */
+export const STREAM_CHUNK_MAX_ITEMS = 500;
+/** Rough byte budget of one streamed chunk, so one message stays small (see `estimateBytes`). */
+export const STREAM_CHUNK_MAX_BYTES = 256 * 1024;
+
+/** What the worker answers to `hello()`. */
+export interface WorkerHello {
+  protocol: number;
+  /** The IndexedDB database the worker serves; names the page-hide outbox (`outbox.ts`). */
+  dbName: string;
+  /** The methods the worker's server implements; others reject with `VALIDATION`. */
+  implementedMethods: readonly MethodName[];
+}
+
+/** One pull of a stream: up to `STREAM_CHUNK_MAX_ITEMS` items; `done` once the stream is finished. */
+export interface StreamChunk {
+  items: unknown[];
+  done: boolean;
+}
+
+/**
+ * What `exposeLocalTraceServer` exposes over Comlink. Every method rejects with a `WeftError`
+ * (rebuilt on the client by the `throw` transfer handler, `error-transfer.ts`).
+ */
+export interface WorkerApi {
+  /** Protocol version, database name and implemented methods. Answers before any database work. */
+  hello(): Promise<WorkerHello>;
+  /** Liveness probe for the client's watchdog; answers without touching the database. */
+  ping(): Promise<"pong">;
+  /** One unary method. @throws WeftError VALIDATION for an unknown or streaming method name. */
+  call(method: string, req: unknown): Promise<unknown>;
+  /** Starts a streaming method; returns the id to pull with. @throws WeftError VALIDATION */
+  openStream(method: string, req: unknown): Promise<number>;
+  /** The next chunk. The worker forgets the stream once `done` or after an error. @throws WeftError NOT_FOUND */
+  nextChunk(streamId: number): Promise<StreamChunk>;
+  /** Ends a stream early (the consumer broke out of its loop). Unknown ids are ignored. */
+  closeStream(streamId: number): Promise<void>;
+  /** Closes the database; later calls reject with `STORAGE`. */
+  close(): Promise<void>;
+}
+
+/**
+ * A cheap estimate of a value's size in bytes, close to its JSON length for ASCII text, without
+ * building a string (the batching and chunking limits only need an order of magnitude). Strings
+ * count a byte a character, as V8's structured clone stores one-byte strings; numbers 8.
+ * @throws never
+ */
+export function estimateBytes(value: unknown, depth = 0): number {
+  switch (typeof value) {
+    case "string":
+      return 2 + value.length;
+    case "number":
+    case "bigint":
+      return 8;
+    case "boolean":
+      return 4;
+    case "object": {
+      if (value === null) return 4;
+      if (depth > 64) return 64; // deeper values are rejected by validation anyway
+      if (value instanceof Date) return 32;
+      if (ArrayBuffer.isView(value)) return value.byteLength;
+      if (value instanceof ArrayBuffer) return value.byteLength;
+      let total = 2;
+      if (Array.isArray(value)) {
+        for (const item of value) total += 1 + estimateBytes(item, depth + 1);
+        return total;
+      }
+      for (const key in value) {
+        total += 4 + key.length + estimateBytes((value as Record<string, unknown>)[key], depth + 1);
+      }
+      return total;
+    }
+    default:
+      return 8;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Page script of `test/browser/client.test.ts`: a real module Worker (the harness's `worker.ts`,
+ * database named by `?db=`) behind `createClient`, and helpers on `globalThis.clientPage` that
+ * return plain data (errors as `{ weft, code, message, details }`, `weft` = `instanceof WeftError`
+ * checked here in the page). `?interval=` sets the batch timer (a large one keeps calls queued).
+ */
+import { createClient, type WeftClient } from "../../../src/client/index";
+import { WeftError } from "../../../src/errors";
+import type { HarnessPageGlobals } from "../harness";
+
+/** An error as the test sees it. */
+export interface SeenError {
+  weft: boolean;
+  code?: string;
+  message: string;
+  details?: unknown;
+}
+
+const params = new URLSearchParams(location.search);
+const dbName = params.get("db") ?? "weft-client-test";
+const interval = Number(params.get("interval") ?? 25);
+export const PROJECT = "browser/client";
+
+function open(name: string, livenessTimeoutMs = 2000): { worker: Worker; client: WeftClient } {
+  const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module", name });
+  return { worker, client: createClient({ worker, batch: { flushIntervalMs: interval }, livenessTimeoutMs }) };
+}
+
+async function seen(promise: Promise<unknown>): Promise<SeenError | { ok: unknown }> {
+  try {
+    return { ok: await promise };
+  } catch (error) {
+    if (error instanceof WeftError) return { weft: true, code: error.code, message: error.message, details: error.details };
+    return { weft: false, message: String(error) };
+  }
+}
+
+let current = open(dbName);
+const rejected: string[] = [];
+
+/** Starts and ends `n` calls (ids `<prefix>-<i>`) without waiting; rejections are recorded. */
+function trace(n: number, prefix: string, payloadChars = 100): number {
+  const started_at = new Date().toISOString();
+  for (let i = 0; i < n; i++) {
+    const id = `${prefix}-${String(i).padStart(5, "0")}`;
+    const inputs = { i, text: "x".repeat(payloadChars) };
+    current.client.call_start({ start: { project_id: PROJECT, id, op_name: "traced", started_at, attributes: {}, inputs } }).catch((e: unknown) => rejected.push(String(e)));
+    current.client.call_end({ end: { project_id: PROJECT, id, ended_at: new Date().toISOString(), summary: {}, output: i } }).catch((e: unknown) => rejected.push(String(e)));
+  }
+  return n;
+}
+
+const api = {
+  dbName,
+  rejected,
+  get client(): WeftClient {
+    return current.client;
+  },
+  trace,
+  /** Traces, then leaves for `url` in the same task: nothing is flushed unless page hide does it. */
+  traceAndLeave(n: number, prefix: string, url: string, payloadChars = 100): void {
+    trace(n, prefix, payloadChars);
+    location.href = url;
+  },
+  async flush(): Promise<void> {
+    await current.client.flush();
+  },
+  /** Ids (and whether ended) of the project's calls, oldest id first. */
+  async calls(): Promise<Array<[string, boolean]>> {
+    const res = await current.client.calls_query({ project_id: PROJECT, sort_by: [{ field: "id", direction: "asc" }] });
+    return res.calls.map((c) => [c.id, c.ended_at != null]);
+  },
+  /** Streams the project's calls; stops after `stopAfter` items when given. */
+  async stream(stopAfter?: number): Promise<number> {
+    let count = 0;
+    for await (const _ of current.client.calls_query_stream({ project_id: PROJECT })) {
+      if (++count === stopAfter) break;
+    }
+    return count;
+  },
+  seen,
+  /** A request the worker rejects, checked with `instanceof` here. */
+  badQuery: () => seen(current.client.calls_query({ project_id: "no-slash" })),
+  badStream: () =>
+    seen(
+      (async () => {
+        for await (const _ of current.client.calls_query_stream({ project_id: PROJECT, sort_by: [{ field: "nope", direction: "asc" }] }));
+      })(),
+    ),
+  /** Terminates the worker behind the client's back, then calls it. */
+  async afterTerminate(): Promise<{ call: SeenError | { ok: unknown }; queued: SeenError | { ok: unknown } }> {
+    current.worker.terminate();
+    const queued = current.client.call_start({
+      start: { project_id: PROJECT, op_name: "late", started_at: new Date().toISOString(), attributes: {}, inputs: {} },
+    });
+    return { call: await seen(current.client.calls_query({ project_id: PROJECT })), queued: await seen(queued) };
+  },
+  /** A worker whose script does not exist. */
+  async brokenWorker(): Promise<SeenError | { ok: unknown }> {
+    const worker = new Worker(new URL("./no-such-worker.ts", import.meta.url), { type: "module" });
+    const client = createClient({ worker });
+    return seen(client.calls_query({ project_id: PROJECT }));
+  },
+  /** Replaces the client with a fresh worker + client on `name`. */
+  async reopen(name: string, livenessTimeoutMs?: number): Promise<void> {
+    await current.client.close();
+    current = open(name, livenessTimeoutMs);
+    await current.client.ready();
+  },
+};
+
+export type ClientPageApi = typeof api;
+export interface ClientPageGlobals extends HarnessPageGlobals {
+  clientPage: ClientPageApi;
+}
+
+const globals = globalThis as unknown as ClientPageGlobals;
+globals.clientPage = api;
+// Ready once the worker answered and the page-hide outbox is open.
+globals.harnessReady = current.client.ready();
