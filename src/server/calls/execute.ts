@@ -145,8 +145,8 @@ async function pageFromIndex(ctx: ServerContext, range: IndexRange, dir: "asc" |
   let lowerOpen = false;
   let upperOpen = false;
   if (from) {
-    if (dir === "asc") [lower, lowerOpen] = [from.key, true];
-    else [upper, upperOpen] = [from.key, true];
+    if (dir === "asc") [lower, lowerOpen] = [from.key, !from.inclusive];
+    else [upper, upperOpen] = [from.key, !from.inclusive];
   }
   let coll = ctx.db.calls.where(range.index).between(lower, upper, !lowerOpen, !upperOpen);
   if (dir === "desc") coll = coll.reverse();
@@ -154,8 +154,12 @@ async function pageFromIndex(ctx: ServerContext, range: IndexRange, dir: "asc" |
   if (skip > 0) coll = coll.offset(skip);
   if (Number.isFinite(limit)) coll = coll.limit(limit);
   const rows = await coll.toArray();
-  const last = rows[rows.length - 1];
-  if (cursors && last) cursors.remember(query, generation, offset + rows.length, keyOf(range, last));
+  const [first, last] = [rows[0], rows[rows.length - 1]];
+  if (cursors && first && last) {
+    // Where this page starts (the same page again) and where the next one starts.
+    cursors.remember(query, generation, { offset, key: keyOf(range, first), inclusive: true });
+    cursors.remember(query, generation, { offset: offset + rows.length, key: keyOf(range, last), inclusive: false });
+  }
   return rows;
 }
 

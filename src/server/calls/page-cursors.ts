@@ -12,9 +12,17 @@
 const MAX_QUERIES = 64;
 const MAX_CHECKPOINTS = 256;
 
+/** A remembered position: the index key of the row at `offset` (inclusive) or just before it. */
+export interface Checkpoint {
+  offset: number;
+  key: unknown;
+  /** True: `key` is the row at `offset` itself; false: the row just before it. */
+  inclusive: boolean;
+}
+
 export class PageCursors {
   private generation = 0;
-  private readonly queries = new Map<string, Map<number, unknown>>();
+  private readonly queries = new Map<string, Map<number, Checkpoint>>();
 
   /** The generation a reader must pass back to `remember`. */
   current(): number {
@@ -27,20 +35,20 @@ export class PageCursors {
     this.queries.clear();
   }
 
-  /** The nearest checkpoint at or before `offset`: the key of the row just before position `offset`. */
-  nearest(query: string, offset: number): { offset: number; key: unknown } | undefined {
+  /** The nearest checkpoint at or before `offset`. */
+  nearest(query: string, offset: number): Checkpoint | undefined {
     const points = this.queries.get(query);
     if (!points) return undefined;
-    let best: { offset: number; key: unknown } | undefined;
-    for (const [at, key] of points) {
-      if (at <= offset && (!best || at > best.offset)) best = { offset: at, key };
+    let best: Checkpoint | undefined;
+    for (const point of points.values()) {
+      if (point.offset <= offset && (!best || point.offset > best.offset)) best = point;
     }
     return best;
   }
 
-  /** Records that the row at position `offset - 1` has index key `key`. */
-  remember(query: string, generation: number, offset: number, key: unknown): void {
-    if (generation !== this.generation || offset <= 0) return;
+  /** Records a position of the query's order (see `Checkpoint`). */
+  remember(query: string, generation: number, point: Checkpoint): void {
+    if (generation !== this.generation || point.offset <= 0) return;
     let points = this.queries.get(query);
     if (!points) {
       if (this.queries.size >= MAX_QUERIES) this.queries.delete(this.queries.keys().next().value as string);
@@ -48,6 +56,6 @@ export class PageCursors {
       this.queries.set(query, points);
     }
     if (points.size >= MAX_CHECKPOINTS) points.delete(points.keys().next().value as number);
-    points.set(offset, key);
+    points.set(point.offset, point);
   }
 }
