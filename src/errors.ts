@@ -152,6 +152,9 @@ export function toWeftError(error: unknown): WeftError {
       : String(error);
   const inner = typeof error === "object" && error !== null ? (error as { inner?: { name?: unknown } }).inner : undefined;
   const names = [name, inner?.name];
+  if (error instanceof RangeError && /call stack/i.test(message)) {
+    return new WeftError("VALIDATION", "Invalid request: it is nested too deeply to process");
+  }
   if (names.includes("DataCloneError")) {
     return new WeftError("VALIDATION", `Invalid request: a value cannot be copied to the worker (functions, symbols and DOM nodes cannot): ${message}`);
   }

@@ -26,17 +26,29 @@ const ISO_DATETIME =
  * Returns `undefined` when the text is not a datetime.
  */
 export function parseIsoDateTime(text: string): number | undefined {
+  // Fast path for what JS clients send (`Date.prototype.toISOString`): the native parser, checked by
+  // a round trip so impossible dates (Feb 31) are still refused.
+  if (text.length === 24 && text.charCodeAt(23) === 90 /* Z */ && text.charCodeAt(10) === 84 /* T */) {
+    const ms = Date.parse(text);
+    if (!Number.isNaN(ms) && new Date(ms).toISOString() === text) return ms;
+  }
   const m = ISO_DATETIME.exec(text.trim());
   if (!m) return undefined;
   const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "", tz] = m;
   const year = Number(y);
+  // Python's datetime starts at year 1.
+  if (year < 1) return undefined;
   const month = Number(mo);
   const day = Number(d);
   const hour = Number(h);
   const minute = Number(mi);
   const second = Number(s);
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const base = Date.UTC(year, month - 1, day, hour, minute, second);
+  // Not Date.UTC: it reads years 0-99 as 1900-1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, 0);
+  const base = date.getTime();
   if (Number.isNaN(base)) return undefined;
   // Date.UTC silently rolls 2024-02-31 over into March; reject instead.
   if (new Date(base).getUTCDate() !== day) return undefined;
@@ -45,7 +57,10 @@ export function parseIsoDateTime(text: string): number | undefined {
   if (tz && tz !== "Z" && tz !== "z") {
     const sign = tz.startsWith("-") ? -1 : 1;
     const digits = tz.slice(1).replace(":", "");
-    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0"));
+    const offsetHours = Number(digits.slice(0, 2));
+    const offsetMins = Number(digits.slice(2, 4) || "0");
+    if (offsetHours > 23 || offsetMins > 59) return undefined;
+    offsetMinutes = sign * (offsetHours * 60 + offsetMins);
   }
   return base - offsetMinutes * 60_000 + micros / 1000;
 }
@@ -66,7 +81,11 @@ export function formatDateTime(ms: number): string {
  * A datetime in a request: an ISO-8601 string (naive = UTC) or a `Date`. Parsed to epoch
  * milliseconds with µs in the fraction.
  */
-export const DateTimeSchema = z.union([z.string(), z.date()]).transform((value, ctx) => {
+export const DateTimeSchema = z
+  .custom<string | Date>((value) => typeof value === "string" || value instanceof Date, {
+    message: "must be an ISO-8601 datetime string or a Date",
+  })
+  .transform((value, ctx) => {
   const ms = typeof value === "string" ? parseIsoDateTime(value) : value.getTime();
   if (ms === undefined || !Number.isFinite(ms)) {
     ctx.addIssue({ code: "custom", message: "must be an ISO-8601 datetime (e.g. 2025-01-31T12:00:00Z)" });
@@ -131,14 +150,23 @@ function jsonRefinement(value: unknown, ctx: z.RefinementCtx): void {
 
 /** Any JSON value (Python `typing.Any` stored as JSON text). */
 export const JsonValueSchema = z.unknown().superRefine(jsonRefinement);
+/** True for `{}`-style objects (not arrays, Maps, Dates, class instances). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** A JSON object with a custom message for values that are not objects (e.g. Weave's table rows). */
+export function jsonObjectSchema(message: string) {
+  return z.custom<Record<string, unknown>>(isPlainObject, { message }).superRefine(jsonRefinement);
+}
+
 /** A JSON object (Python `dict[str, Any]`). */
 export const JsonObjectSchema = z
   // A custom check instead of z.record: the payload is checked once by `findNonJson` and passed on
   // as is, not copied key by key (this runs on every call start and end).
-  .custom<Record<string, unknown>>(
-    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
-    { message: "must be a JSON object" },
-  )
+  .custom<Record<string, unknown>>(isPlainObject, { message: "must be a JSON object" })
   .superRefine(jsonRefinement);
 export type JsonObject = Record<string, unknown>;
 

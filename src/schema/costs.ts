@@ -8,6 +8,7 @@ import {
   DateTimeOutSchema,
   DateTimeSchema,
   EmptyResSchema,
+  isPlainObject,
   LimitSchema,
   OffsetSchema,
   OptionalString,
@@ -37,7 +38,12 @@ export type CostCreateInputInput = z.input<typeof CostCreateInputSchema>;
 /** `cost_create` request: prices keyed by `llm_id`; the server requires `wb_user_id` (§0.3, §8.2). */
 export const CostCreateReqSchema = z.strictObject({
   project_id: ProjectIdSchema,
-  costs: z.record(z.string(), CostCreateInputSchema),
+  // The own-key check first: z.record copies by assignment, and a `__proto__` llm id would vanish.
+  costs: z
+    .custom<Record<string, CostCreateInputInput>>((v) => isPlainObject(v) && !Object.hasOwn(v, "__proto__"), {
+      message: "must be an object of prices keyed by llm_id (and no llm_id may be __proto__)",
+    })
+    .pipe(z.record(z.string(), CostCreateInputSchema)),
   wb_user_id: OptionalString,
 });
 export type CostCreateReq = z.infer<typeof CostCreateReqSchema>;

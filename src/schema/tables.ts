@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import {
-  JsonObjectSchema,
+  jsonObjectSchema,
   JsonValueSchema,
   LimitSchema,
   OffsetSchema,
@@ -25,9 +25,8 @@ export const NON_DICT_ROW_MESSAGE = "All rows must be dictionaries";
  * One table row to store: a JSON object. Anything else (array, string, `Date`, …) fails with Weave's
  * message (§1.3; Weave answers 500 there, weft a validation error, since it is the caller's mistake).
  */
-export const TableRowValSchema = z
-  .record(z.string(), z.unknown(), { error: NON_DICT_ROW_MESSAGE })
-  .pipe(JsonObjectSchema);
+// Passed through, not copied key by key: a row may have any key, `__proto__` included (§1.3).
+export const TableRowValSchema = jsonObjectSchema(NON_DICT_ROW_MESSAGE);
 export type TableRowVal = z.infer<typeof TableRowValSchema>;
 
 /** A table to create (`TableSchemaForInsert`): rows in order, duplicates kept (§5.1). */

@@ -4,8 +4,9 @@
  * table's schema and throws only `WeftError`s.
  */
 import type { z } from "zod";
-import { fromZodError, toWeftError } from "../errors";
+import { fromZodError, toWeftError, validationError, WeftError } from "../errors";
 import { METHODS, type MethodName, type TraceServerInterface } from "../interface";
+import { isPlainObject } from "../schema/common";
 import { Dexie } from "dexie";
 import { PageCursors } from "./calls/page-cursors";
 import { WeftDb } from "./db";
@@ -61,8 +62,50 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** How deep the structural part of a request is checked for non-plain objects (payloads are checked by their schemas). */
+const SKELETON_DEPTH = 6;
+const DATETIME_KEY = /(_at|_date|olderThan)$/;
+
+/**
+ * Refuses what a schema would silently misread: a Map, Set, class instance or Proxy where an
+ * object of fields belongs (zod reads any object's own keys, so a Map would pass as `{}`). Binary
+ * buffers, and Dates in datetime fields, are legitimate values. Iterative and depth-bounded: cheap even for big batches.
+ */
+function checkSkeleton(req: unknown): void {
+  const stack: Array<[unknown, string, number]> = [[req, "", 0]];
+  while (stack.length > 0) {
+    const [value, path, depth] = stack.pop() as [unknown, string, number];
+    if (typeof value !== "object" || value === null || depth > SKELETON_DEPTH) continue;
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => stack.push([item, `${path}[${i}]`, depth + 1]));
+      continue;
+    }
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) continue;
+    // A Date is a datetime value, and every datetime field is named so (`started_at`, `effective_date`).
+    if (value instanceof Date && DATETIME_KEY.test(path)) continue;
+    if (!isPlainObject(value)) {
+      const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? "object";
+      throw validationError(path, `expected a plain object, got a ${kind}`);
+    }
+    for (const key of Object.keys(value)) stack.push([value[key], path ? `${path}.${key}` : key, depth + 1]);
+  }
+}
+
+/**
+ * Validates a request. Anything that goes wrong while reading it — a getter that throws, a revoked
+ * Proxy, nesting deep enough to exhaust the stack — is the caller's input, so it is `VALIDATION`.
+ */
 function parseRequest(method: MethodName, schema: z.ZodType, req: unknown): unknown {
-  const result = schema.safeParse(req);
+  let result: ReturnType<z.ZodType["safeParse"]>;
+  try {
+    checkSkeleton(req);
+    result = schema.safeParse(req);
+  } catch (error) {
+    if (error instanceof WeftError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const why = error instanceof RangeError ? "it is nested too deeply" : `reading it failed (${message})`;
+    throw new WeftError("VALIDATION", `Invalid ${method} request: ${why}`, { issues: [{ path: "", message: why }] });
+  }
   if (!result.success) throw fromZodError(result.error, `${method} request`);
   return result.data;
 }

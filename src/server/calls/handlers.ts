@@ -94,6 +94,8 @@ export async function callsQuery(ctx: ServerContext, req: CallsQueryReq): Promis
 /** `calls_query_stream`: the same rows as `calls_query`, yielded in pages (§2.9.8). */
 export async function* callsQueryStream(ctx: ServerContext, req: CallsQueryReq): AsyncGenerator<CallSchema> {
   checkFilterLimits(req.filter);
+  // Bad column names fail before the first row, even when no row matches (as calls_query does).
+  resolveColumns(req.columns, req.include_costs === true);
   const rows = await selectCalls(ctx, req);
   const page = 500;
   for (let i = 0; i < rows.length; i += page) {
