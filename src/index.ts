@@ -19,6 +19,11 @@ export type {
 export { ERROR_STATUS, WeftError } from "./errors";
 export type { ValidationIssue, WeftErrorCode, WeftErrorDetails } from "./errors";
 
+// weft's own operations beyond Weave's interface (providers, retention, storage), as a table.
+export { EXTENSIONS, EXTENSION_NAMES, isExtensionName } from "./extensions";
+export type { ExtensionName, ExtensionReq, ExtensionRes, ExtensionSpec, WeftExtensions } from "./extensions";
+export type { DeleteProjectRes, ProviderConfigInput, ProviderInfo, PurgeRes, SetProviderReq, StorageInfoRes } from "./schema/extensions";
+
 // The main-thread client of a weft worker.
 export { createClient } from "./client/index";
 export type { BatchOptions, ClientOptions, WeftClient } from "./client/index";

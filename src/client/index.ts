@@ -6,6 +6,7 @@
  */
 import type { Endpoint } from "comlink";
 import { WeftError } from "../errors";
+import { EXTENSION_NAMES, type ExtensionName, type WeftExtensions } from "../extensions";
 import { METHOD_NAMES, isStreamMethod, type MethodReq, type MethodRes, type TraceServerInterface } from "../interface";
 import { installErrorTransfer } from "../transport/error-transfer";
 import { CallBatcher, type BatchOptions } from "./call-batcher";
@@ -37,25 +38,57 @@ export interface ClientOptions {
   startupTimeoutMs?: number;
 }
 
-/** The client: Weave's `TraceServerInterface` plus lifecycle. */
-export type WeftClient = TraceServerInterface & {
-  /**
-   * Resolves once the worker has answered and page-hide protection is armed (calls made before
-   * work too; this is for apps that want to surface a worker that fails to start, and for tests).
-   * @throws WeftError WORKER_UNAVAILABLE when the worker cannot be reached
-   */
-  ready(): Promise<void>;
-  /**
-   * Sends queued starts/ends now; resolves once everything queued before the call is stored.
-   * @throws WeftError the error of a batch that failed (its calls were rejected with it too)
-   */
-  flush(): Promise<void>;
-  /**
-   * Flushes, asks the worker to close its database, then terminates the worker (when it is a
-   * `Worker`; a port is closed). Later calls reject with `WORKER_UNAVAILABLE`. Never rejects.
-   */
-  close(): Promise<void>;
-};
+/**
+ * The client: Weave's `TraceServerInterface`, weft's own operations (`WeftExtensions`: providers,
+ * `purge`, `deleteProject`, `storageInfo`, generated from the extension table) and lifecycle.
+ */
+export type WeftClient = TraceServerInterface &
+  WeftExtensions & {
+    /**
+     * Resolves once the worker has answered and page-hide protection is armed (calls made before
+     * work too; this is for apps that want to surface a worker that fails to start, and for tests).
+     * @throws WeftError WORKER_UNAVAILABLE when the worker cannot be reached
+     */
+    ready(): Promise<void>;
+    /**
+     * Sends queued starts/ends now; resolves once everything queued before the call is stored.
+     * @throws WeftError the error of a batch that failed (its calls were rejected with it too)
+     */
+    flush(): Promise<void>;
+    /**
+     * Flushes, asks the worker to close its database, then terminates the worker (when it is a
+     * `Worker`; a port is closed). Later calls reject with `WORKER_UNAVAILABLE`. Never rejects.
+     */
+    close(): Promise<void>;
+    /**
+     * Asks the browser to keep this origin's storage (IndexedDB included) when space runs low
+     * (`navigator.storage.persist()`). Runs in the page, not the worker: browsers only offer it to
+     * documents, and may decide from the page's engagement or a permission prompt. Resolves to whether
+     * storage is now persistent; false where the API is missing or the browser refuses.
+     * `storageInfo()` tells the current state without asking.
+     * @throws never
+     */
+    requestPersistentStorage(): Promise<boolean>;
+  };
+
+/** A worker built from an older weft, without this extension (see `WorkerHello.extensions`). */
+function unsupported(name: ExtensionName): WeftError {
+  return new WeftError("VALIDATION", `${name} is not served by this weft worker: build the worker and the client from the same weft version.`, {
+    extension: name,
+    implemented: false,
+  });
+}
+
+async function requestPersistentStorage(): Promise<boolean> {
+  const storage = (globalThis as { navigator?: { storage?: StorageManager } }).navigator?.storage;
+  if (typeof storage?.persist !== "function") return false;
+  try {
+    return await storage.persist();
+  } catch {
+    // e.g. a document that is not fully active: nothing was granted.
+    return false;
+  }
+}
 
 /**
  * Connects to a weft worker.
@@ -129,6 +162,17 @@ export function createClient(options: ClientOptions): WeftClient {
       };
     }
   }
+
+  for (const name of EXTENSION_NAMES) {
+    client[name] = async (req?: unknown): Promise<unknown> => {
+      const error = refuse();
+      if (error) throw error;
+      const { extensions } = await connection.hello;
+      if (!extensions?.includes(name)) throw unsupported(name);
+      return await connection.invoke("extension", name, req);
+    };
+  }
+  client.requestPersistentStorage = requestPersistentStorage;
 
   client.ready = async (): Promise<void> => {
     await connection.hello;

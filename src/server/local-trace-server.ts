@@ -5,13 +5,16 @@
  */
 import type { z } from "zod";
 import { fromZodError, toWeftError, validationError, WeftError } from "../errors";
-import { METHODS, type MethodName, type TraceServerInterface } from "../interface";
+import { EXTENSION_NAMES, EXTENSIONS, type WeftExtensions } from "../extensions";
+import { METHODS, type TraceServerInterface } from "../interface";
 import { isPlainObject } from "../schema/common";
 import { Dexie } from "dexie";
 import { PageCursors } from "./calls/page-cursors";
 import { WeftDb } from "./db";
+import { EXTENSION_HANDLERS, PROVIDER_EXTENSIONS, type ExtensionContext } from "./extension-handlers";
 import { HANDLERS, type HandlerContext, type ImplementedMethod } from "./handlers";
-import { loadPersistedProviders, ProviderRegistry, type ProviderConfigInput, type ProviderInfo } from "./providers";
+import { loadPersistedProviders, ProviderRegistry } from "./providers";
+import { Retention } from "./retention";
 
 /** Options of `createLocalTraceServer`. */
 export interface LocalTraceServerOptions {
@@ -27,24 +30,18 @@ export interface LocalTraceServerOptions {
   now?: () => number;
 }
 
-/** weft's own additions to Weave's interface: LLM provider configuration for `completions_create`. */
-export interface ProviderAdmin {
-  /**
-   * Adds or replaces an OpenAI-compatible provider (`{name, baseUrl, apiKey?, headers?, models?}`).
-   * The key stays in memory unless `persist: true` (then it is stored in this database); it is only
-   * ever sent to the provider's own base URL.
-   * @throws WeftError VALIDATION for a bad name or URL
-   */
-  setProvider(provider: ProviderConfigInput, options?: { persist?: boolean; default?: boolean }): Promise<ProviderInfo>;
-  /** Forgets a provider (and its persisted copy). Resolves to whether it existed. */
-  removeProvider(name: string): Promise<boolean>;
-  /** The configured providers, never with their keys. */
-  listProviders(): Promise<ProviderInfo[]>;
-}
+/**
+ * weft's own LLM provider configuration for `completions_create` (the provider rows of the extension
+ * table), kept as a name for code written before the table.
+ */
+export type ProviderAdmin = Pick<WeftExtensions, "setProvider" | "removeProvider" | "listProviders">;
 
-/** The methods weft serves, as Weave's interface types them, plus provider configuration and lifecycle. */
+/**
+ * The methods weft serves, as Weave's interface types them, plus weft's own operations (the
+ * extension table: providers, retention, storage) and lifecycle.
+ */
 export type LocalTraceServer = Pick<TraceServerInterface, ImplementedMethod> &
-  ProviderAdmin & {
+  WeftExtensions & {
     /** Names of the methods this server implements. */
     readonly implementedMethods: readonly ImplementedMethod[];
     /** Closes the database connection. Further calls fail with `STORAGE`. */
@@ -53,14 +50,6 @@ export type LocalTraceServer = Pick<TraceServerInterface, ImplementedMethod> &
 
 /** Methods that call LLM providers: they wait for persisted providers to load. */
 const NEEDS_PROVIDERS = new Set<string>(["completions_create", "actions_execute_batch"]);
-
-async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw toWeftError(error);
-  }
-}
 
 /** How deep the structural part of a request is checked for non-plain objects (payloads are checked by their schemas). */
 const SKELETON_DEPTH = 6;
@@ -95,7 +84,7 @@ function checkSkeleton(req: unknown): void {
  * Validates a request. Anything that goes wrong while reading it — a getter that throws, a revoked
  * Proxy, nesting deep enough to exhaust the stack — is the caller's input, so it is `VALIDATION`.
  */
-function parseRequest(method: MethodName, schema: z.ZodType, req: unknown): unknown {
+function parseRequest(method: string, schema: z.ZodType, req: unknown): unknown {
   let result: ReturnType<z.ZodType["safeParse"]>;
   try {
     checkSkeleton(req);
@@ -121,13 +110,16 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
   if (options.IDBKeyRange) dbOptions.IDBKeyRange = options.IDBKeyRange;
   const db = new WeftDb(options.dbName, dbOptions);
   const pageCursors = new PageCursors();
-  const ctx: HandlerContext = {
+  const retention = new Retention();
+  const ctx: ExtensionContext = {
     db,
     userId: options.userId ?? "local",
     now: options.now ?? Date.now,
     providers: new ProviderRegistry(db),
     pageCursors,
+    retention,
   };
+  const { journal } = retention;
   // Any committed write to calls, here or in another tab's worker (Dexie relays those over a
   // BroadcastChannel), moves rows between pages: forget where pages ended.
   const callsPrefix = `idb://${options.dbName}/calls/`;
@@ -144,28 +136,25 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
   let providersLoaded: Promise<unknown> | undefined;
   const withProviders = (): Promise<unknown> => (providersLoaded ??= loadPersistedProviders(ctx));
   const implemented = Object.keys(HANDLERS) as ImplementedMethod[];
-  const admin: ProviderAdmin = {
-    setProvider: async (provider, opts) => {
-      await withProviders();
-      return guard(() => ctx.providers.set(provider, opts ?? {}));
-    },
-    removeProvider: async (name) => {
-      await withProviders();
-      return guard(() => ctx.providers.remove(name));
-    },
-    listProviders: async () => {
-      await withProviders();
-      return ctx.providers.list();
-    },
-  };
   const server: Record<string, unknown> = {
-    ...admin,
     implementedMethods: implemented,
     close: async () => {
       Dexie.on("storagemutated").unsubscribe(onMutated);
       db.close();
     },
   };
+  for (const name of EXTENSION_NAMES) {
+    const handler = EXTENSION_HANDLERS[name] as (ctx: ExtensionContext, req: unknown) => Promise<unknown>;
+    server[name] = async (req: unknown): Promise<unknown> => {
+      const parsed = parseRequest(name, EXTENSIONS[name].req, req);
+      try {
+        if (PROVIDER_EXTENSIONS.has(name)) await withProviders();
+        return await handler(ctx, parsed);
+      } catch (error) {
+        throw toWeftError(error);
+      }
+    };
+  }
   for (const name of implemented) {
     const spec = METHODS[name];
     const handler = HANDLERS[name] as (ctx: HandlerContext, req: unknown) => unknown;
@@ -185,7 +174,12 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
         const parsed = parseRequest(name, spec.req, req);
         try {
           if (NEEDS_PROVIDERS.has(name)) await withProviders();
-          return await (handler(ctx, parsed) as Promise<unknown>);
+          // While a purge runs, what each request carries and each write stored is noted, so the
+          // purge keeps it (retention/journal.ts); otherwise both calls return at once.
+          journal.noteRequest(name, parsed);
+          const res = await (handler(ctx, parsed) as Promise<unknown>);
+          journal.noteResponse(name, parsed, res);
+          return res;
         } catch (error) {
           throw toWeftError(error);
         }

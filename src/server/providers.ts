@@ -9,8 +9,8 @@
  * A provider is written to IndexedDB (store `meta`, key `provider:<name>`) only when the caller asks
  * with `{persist: true}`; otherwise its key exists in memory and is gone when the server is.
  */
-import { z } from "zod";
 import { fromZodError, WeftError } from "../errors";
+import { ProviderConfigSchema, type ProviderConfig, type ProviderConfigInput, type ProviderInfo } from "../schema/extensions";
 import type { ServerContext } from "./context";
 import type { WeftDb } from "./db";
 
@@ -19,50 +19,10 @@ export const PROVIDER_META_PREFIX = "provider:";
 /** `meta` key naming the persisted default provider. */
 export const DEFAULT_PROVIDER_META_KEY = "provider-default";
 
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === "";
-  } catch {
-    return false;
-  }
-}
-
-/**
- * One provider. `name` may not contain `/` or `:` so that `<provider>/<model>` and
- * `custom::<provider>::<model>` split unambiguously; `baseUrl` is what an OpenAI client takes
- * (`https://api.openai.com/v1`), without query or fragment; a trailing `/` is dropped.
- */
-export const ProviderConfigSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be letters, digits, '.', '_' or '-' (no '/' or ':')"),
-  baseUrl: z
-    .string()
-    .refine(isHttpUrl, "must be an http(s) URL without query or fragment, e.g. https://api.openai.com/v1")
-    .transform((url) => url.replace(/\/+$/, "")),
-  apiKey: z.string().min(1, "must not be empty (omit it for a provider without a key)").optional(),
-  /** Sent with every request to this provider (e.g. `api-key` for Azure); may hold secrets too. */
-  headers: z.record(z.string(), z.string()).optional(),
-  /** Bare model names routed to this provider (routing only: other models may still be asked for by prefix). */
-  models: z.array(z.string().min(1)).optional(),
-});
-/** A provider as given to `set` (before the trailing-slash trim). */
-export type ProviderConfigInput = z.input<typeof ProviderConfigSchema>;
-/** A provider as stored, key included: only this module and `providerForModel`'s callers see it. */
-export type ProviderConfig = z.output<typeof ProviderConfigSchema>;
-
-/** What the registry tells about a provider: everything but secret values. */
-export interface ProviderInfo {
-  name: string;
-  baseUrl: string;
-  hasKey: boolean;
-  /** Names of the extra headers (values are withheld: they may be credentials). */
-  headerNames: string[];
-  models: string[];
-  /** True when the provider is stored in IndexedDB and comes back after a restart. */
-  persisted: boolean;
-  /** True when bare model names nobody lists go to this provider. */
-  isDefault: boolean;
-}
+// The provider's shape is part of the `setProvider` extension's request: one schema, in
+// `schema/extensions.ts`, re-exported here for the server's own callers.
+export { ProviderConfigSchema } from "../schema/extensions";
+export type { ProviderConfig, ProviderConfigInput, ProviderInfo } from "../schema/extensions";
 
 /**
  * The context the LLM handlers need: a server context with its provider registry. (Once

@@ -20,6 +20,11 @@ export interface WorkerHello {
   dbName: string;
   /** The methods the worker's server implements; others reject with `VALIDATION`. */
   implementedMethods: readonly MethodName[];
+  /**
+   * The weft-only operations the worker serves through `extension()` (`src/extensions.ts`). Absent
+   * from workers built before the extension table: the client then refuses extensions itself.
+   */
+  extensions?: readonly string[];
 }
 
 /** One pull of a stream: up to `STREAM_CHUNK_MAX_ITEMS` items; `done` once the stream is finished. */
@@ -39,6 +44,13 @@ export interface WorkerApi {
   ping(): Promise<"pong">;
   /** One unary method. @throws WeftError VALIDATION for an unknown or streaming method name. */
   call(method: string, req: unknown): Promise<unknown>;
+  /**
+   * One weft-only operation of the extension table (`purge`, `setProvider`, …). A separate entry
+   * rather than more names for `call`: `call` speaks Weave's method names only, the same set the
+   * HTTP routes serve, and weft's own operations must never pass for Weave's.
+   * @throws WeftError VALIDATION for an unknown extension name or a bad request; whatever it raises.
+   */
+  extension(name: string, req: unknown): Promise<unknown>;
   /** Starts a streaming method; returns the id to pull with. @throws WeftError VALIDATION */
   openStream(method: string, req: unknown): Promise<number>;
   /** The next chunk. The worker forgets the stream once `done` or after an error. @throws WeftError NOT_FOUND */

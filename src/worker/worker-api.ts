@@ -3,6 +3,7 @@
  * `exposeLocalTraceServer` hands to Comlink. Streams are kept here, pulled in bounded chunks.
  */
 import { WeftError, toWeftError } from "../errors";
+import { EXTENSION_NAMES, isExtensionName } from "../extensions";
 import { METHODS, type MethodName } from "../interface";
 import type { LocalTraceServer } from "../server";
 import {
@@ -97,7 +98,7 @@ export function createWorkerApi(server: LocalTraceServer, dbName: string, ready:
 
   return {
     async hello() {
-      return { protocol: PROTOCOL_VERSION, dbName, implementedMethods: [...server.implementedMethods] };
+      return { protocol: PROTOCOL_VERSION, dbName, implementedMethods: [...server.implementedMethods], extensions: [...EXTENSION_NAMES] };
     },
     async ping() {
       return "pong";
@@ -106,6 +107,16 @@ export function createWorkerApi(server: LocalTraceServer, dbName: string, ready:
       const fn = resolveMethod(server, method, false);
       await ready;
       return await (fn(req) as Promise<unknown>);
+    },
+    async extension(name, req) {
+      if (!isExtensionName(name)) {
+        throw new WeftError("VALIDATION", `Unknown extension: ${JSON.stringify(name)}. Use one of: ${EXTENSION_NAMES.join(", ")}.`, {
+          extension: name,
+        });
+      }
+      const fn = server[name] as (req: unknown) => Promise<unknown>;
+      await ready;
+      return await fn(req);
     },
     async openStream(method, req) {
       const fn = resolveMethod(server, method, true);
