@@ -44,3 +44,36 @@ export type {
 } from "./schema/calls";
 export type { Query, Operation, Operand } from "./schema/query";
 export type { SortBy } from "./schema/common";
+
+// The tracing API for in-browser apps: ops, nesting across await, attributes, publishing, OpenAI.
+export {
+  Dataset,
+  Tracer,
+  bindContext,
+  chatCompletionStreamReducer,
+  flush,
+  getCurrentCall,
+  getPropagation,
+  getTracer,
+  init,
+  isOp,
+  op,
+  publish,
+  setPropagation,
+  summarizeChatCompletion,
+  withAttributes,
+  withCall,
+  wrapOpenAI,
+} from "./trace/index";
+export type {
+  DatasetOptions,
+  InitOptions,
+  OpenAILike,
+  Op,
+  OpOptions,
+  PropagationMode,
+  StreamReducer,
+  TraceCall,
+  TracerClient,
+  WrapOpenAIOptions,
+} from "./trace/index";
