@@ -28,6 +28,17 @@ export type { DeleteProjectRes, ProviderConfigInput, ProviderInfo, PurgeRes, Set
 export { createClient } from "./client/index";
 export type { BatchOptions, ClientOptions, WeftClient } from "./client/index";
 
+// Weave's HTTP API: serve it (the official SDK's customFetch, a Service Worker, node:http) and speak it.
+export { createFetchHandler, createRemoteTraceServer, parseJsonl, toCustomFetch, toNodeListener } from "./http/index";
+export type {
+  FetchHandler,
+  FetchHandlerOptions,
+  NodeRequestLike,
+  NodeResponseLike,
+  RemoteTraceServer,
+  RemoteTraceServerOptions,
+} from "./http/index";
+
 // The server, in-process (Node with fake-indexeddb, or any realm with IndexedDB).
 export { createLocalTraceServer } from "./server/index";
 export type { ImplementedMethod, LocalTraceServer, LocalTraceServerOptions } from "./server/index";
