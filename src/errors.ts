@@ -159,7 +159,10 @@ export function toWeftError(error: unknown): WeftError {
     return new WeftError("VALIDATION", `Invalid request: a value cannot be copied to the worker (functions, symbols and DOM nodes cannot): ${message}`);
   }
   if (names.includes("QuotaExceededError")) {
-    return new WeftError("QUOTA_EXCEEDED", `Storage quota exceeded: ${message}. Free space (purge old traces) or request persistent storage.`);
+    return new WeftError(
+      "QUOTA_EXCEEDED",
+      "Storage quota exceeded: the browser refused the write. Free space (purge() old traces, deleteProject()) or ask for persistent storage (requestPersistentStorage()).",
+    );
   }
   if (
     names.some((n) =>

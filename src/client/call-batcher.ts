@@ -55,6 +55,8 @@ export interface BatcherHooks {
   settled?(batch: InFlightBatch, error: WeftError | undefined): void;
   /** The batcher went from idle to holding calls (true) or back (false). */
   busy?(busy: boolean): void;
+  /** A batch was just handed to the worker (the guard parks it at once while the page unloads). */
+  dispatched?(batch: InFlightBatch): void;
 }
 
 /** The queue and the batches in flight for one client. */
@@ -65,6 +67,8 @@ export class CallBatcher {
   private readonly inFlight = new Set<InFlightBatch>();
   private readonly clientKey = uuidv7();
   private sequence = 0;
+  /** While the page unloads: send at the end of each task instead of after `flushIntervalMs`. */
+  private urgent = false;
   private readonly maxItems: number;
   private readonly maxBytes: number;
   private readonly intervalMs: number;
@@ -112,8 +116,28 @@ export class CallBatcher {
       this.queue.push({ item: copy, bytes, resolve, reject });
       this.queueBytes += bytes;
       if (this.queue.length >= this.maxItems || this.queueBytes >= this.maxBytes) this.sendNow();
+      else if (this.urgent) this.scheduleMicrotaskSend();
       else this.timer ??= setTimeout(() => this.sendNow(), this.intervalMs);
     });
+  }
+
+  private microtaskPending = false;
+  private scheduleMicrotaskSend(): void {
+    if (this.microtaskPending) return;
+    this.microtaskPending = true;
+    queueMicrotask(() => {
+      this.microtaskPending = false;
+      this.sendNow();
+    });
+  }
+
+  /**
+   * Urgent mode (the page is unloading): everything queued in a task is sent, and parked, at the
+   * end of that task, because nothing guarantees the page lives until the timer fires.
+   */
+  setUrgent(urgent: boolean): void {
+    this.urgent = urgent;
+    if (urgent) this.sendNow();
   }
 
   /** Sends whatever is queued as one batch, without waiting for it. */
@@ -151,6 +175,7 @@ export class CallBatcher {
     );
     const flight: InFlightBatch = { key, batch, parked: 0, outcome };
     this.inFlight.add(flight);
+    this.hooks.dispatched?.(flight);
     void outcome.then((error) => {
       this.inFlight.delete(flight);
       this.hooks.settled?.(flight, error);

@@ -125,7 +125,11 @@ export function createClient(options: ClientOptions): WeftClient {
   const batcher = new CallBatcher(
     (batch) => connection.invoke("call", "call_start_batch", batch) as Promise<MethodRes<"call_start_batch">>,
     options.batch,
-    { settled: (batch, error) => guard.settled(batch, error), busy: (isBusy) => guard.busy(isBusy) },
+    {
+      settled: (batch, error) => guard.settled(batch, error),
+      busy: (isBusy) => guard.busy(isBusy),
+      dispatched: (batch) => guard.dispatched(batch),
+    },
   );
   connection.onDead((error) => batcher.failQueued(error));
 

@@ -9,15 +9,17 @@
  *   its document. With weft's real worker, a batch posted in `pagehide` never even reached the
  *   worker's handler (0 of 200 calls in 5 of 5 runs, with its database cold or already open).
  * - A readwrite transaction issued from the main thread in `pagehide`, on a connection opened
- *   earlier, committed in every run of one browser alone, as long as no value exceeded 64 KB (see
- *   `OUTBOX_PIECE_CHARS`); with two browsers sharing 2 cores it was lost in 6 of 17 runs.
+ *   earlier, committed in every run of one idle browser, as long as no value exceeded 64 KB (see
+ *   `OUTBOX_PIECE_CHARS`); with two browsers sharing 2 cores it was lost in 6 of 17 runs, and with
+ *   the page tracing 5,000 calls/s it was lost in 3 of 8 reloads (`faults-crash.test.ts`).
  * - The same transaction issued in `beforeunload` (navigation start) had completed before
  *   `pagehide` fired in every run (6 of 6 under the same load), and nothing was lost.
  * - Opening a connection inside `pagehide` and then writing never survived a navigation.
  *
  * So when the page starts to unload (`beforeunload`), is hidden (`visibilitychange`) or goes
  * (`pagehide`), we send the queue to the worker (the page may well live on, e.g. after a tab
- * switch) and park every unacknowledged batch in the outbox from the main thread
+ * switch) and park every unacknowledged batch in the outbox from the main thread; from
+ * `beforeunload` on, every batch is also sent at the end of its task and parked as it leaves
  * (`src/transport/outbox.ts`), through a connection opened as soon as the worker said hello. Each
  * batch is parked once. The next worker on the same database replays the outbox before serving
  * any request.
@@ -29,6 +31,9 @@ import { deleteFromOutbox, openOutbox, saveToOutbox, toPieces, type OutboxKey } 
 import type { CallBatcher, InFlightBatch } from "./call-batcher";
 import type { Connection } from "./connection";
 
+/** How long after `beforeunload` without the page going the unloading mode ends (a cancelled navigation). */
+const UNLOADING_GRACE_MS = 5000;
+
 /** The page-hide protection of one client. */
 export interface PageHideGuard {
   /** Resolves once the outbox is open (or known to be unavailable): from then on hiding is safe. */
@@ -37,6 +42,8 @@ export interface PageHideGuard {
   settled(batch: InFlightBatch, error: unknown): void;
   /** Called by the batcher when it starts or stops holding calls. */
   busy(busy: boolean): void;
+  /** Called by the batcher when it hands a batch to the worker. */
+  dispatched(batch: InFlightBatch): void;
   /** Stops listening and closes the outbox connection. */
   dispose(): void;
 }
@@ -59,7 +66,7 @@ export function guardPageHide(connection: Connection, batcher: () => CallBatcher
   let disposed = false;
 
   if (!doc || typeof win.addEventListener !== "function" || !factory) {
-    return { armed: Promise.resolve(), settled: () => undefined, busy: () => undefined, dispose: () => undefined };
+    return { armed: Promise.resolve(), settled: () => undefined, busy: () => undefined, dispatched: () => undefined, dispose: () => undefined };
   }
 
   const armed = connection.hello
@@ -74,11 +81,9 @@ export function guardPageHide(connection: Connection, batcher: () => CallBatcher
       },
     );
 
-  const onHide = (): void => {
-    const b = batcher();
-    b.sendNow();
+  const park = (flights: InFlightBatch[]): void => {
     if (!outbox) return;
-    const toPark = b.unacknowledged().filter((f) => f.parked === 0);
+    const toPark = flights.filter((f) => f.parked === 0);
     if (toPark.length === 0) return;
     const now = Date.now();
     const pieces = toPark.flatMap((f) => {
@@ -88,10 +93,37 @@ export function guardPageHide(connection: Connection, batcher: () => CallBatcher
     });
     saveToOutbox(outbox, pieces).catch((error: unknown) => console.warn("weft: could not park call batches at page hide:", error));
   };
+  const onHide = (): void => {
+    const b = batcher();
+    b.sendNow();
+    park(b.unacknowledged());
+  };
+
+  // From `beforeunload` on, the page may go at any moment, and a save issued in `pagehide` was lost
+  // under load (faults-crash.test.ts): so batches are sent at the end of each task and parked as
+  // soon as they leave. A cancelled navigation (a download, a 204) brings the page back: `pageshow`,
+  // visibility, or a few seconds without unloading end the mode.
+  let unloading = false;
+  let unloadingTimer: ReturnType<typeof setTimeout> | undefined;
+  const endUnloading = (): void => {
+    if (!unloading) return;
+    unloading = false;
+    if (unloadingTimer !== undefined) clearTimeout(unloadingTimer);
+    batcher().setUrgent(false);
+  };
+  const onBeforeUnload = (): void => {
+    unloading = true;
+    if (unloadingTimer !== undefined) clearTimeout(unloadingTimer);
+    unloadingTimer = setTimeout(endUnloading, UNLOADING_GRACE_MS);
+    batcher().setUrgent(true);
+    onHide();
+  };
   const onVisibility = (): void => {
     if (doc.visibilityState === "hidden") onHide();
+    else endUnloading();
   };
   win.addEventListener?.("pagehide", onHide);
+  win.addEventListener?.("pageshow", endUnloading);
   doc.addEventListener("visibilitychange", onVisibility);
 
   // `beforeunload` fires when a navigation or close starts, before the next page is even fetched:
@@ -102,13 +134,16 @@ export function guardPageHide(connection: Connection, batcher: () => CallBatcher
   const busy = (isBusy: boolean): void => {
     if (isBusy === listening || disposed) return;
     listening = isBusy;
-    if (isBusy) win.addEventListener?.("beforeunload", onHide);
-    else win.removeEventListener?.("beforeunload", onHide);
+    if (isBusy) win.addEventListener?.("beforeunload", onBeforeUnload);
+    else win.removeEventListener?.("beforeunload", onBeforeUnload);
   };
 
   return {
     armed,
     busy,
+    dispatched(batch) {
+      if (unloading) park([batch]);
+    },
     settled(batch, error) {
       // Stored, or refused for good: the parked copy is no longer needed. Any other failure (the
       // worker died, storage trouble) keeps it for the next worker to replay.
@@ -120,8 +155,10 @@ export function guardPageHide(connection: Connection, batcher: () => CallBatcher
     },
     dispose() {
       busy(false);
+      endUnloading();
       disposed = true;
       win.removeEventListener?.("pagehide", onHide);
+      win.removeEventListener?.("pageshow", endUnloading);
       doc.removeEventListener("visibilitychange", onVisibility);
       outbox?.close();
       outbox = undefined;

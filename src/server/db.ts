@@ -208,6 +208,8 @@ export class WeftDb extends Dexie {
   feedback!: Table<FeedbackRow, [string, string]>;
   costs!: Table<CostRow, [string, string]>;
   meta!: Table<MetaRow, string>;
+  /** Set when a newer weft upgraded (or deleted) the database from another connection. */
+  upgradedElsewhere = false;
 
   constructor(name: string, options: { indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange } = {}) {
     super(name, {
@@ -215,6 +217,25 @@ export class WeftDb extends Dexie {
       ...(options.IDBKeyRange ? { IDBKeyRange: options.IDBKeyRange } : {}),
       // Rows are never mutated after being read; skip Dexie's defensive deep clone on reads.
       cache: "immutable",
+    });
+    // A newer weft (another tab) upgrading the database: close for good instead of letting Dexie
+    // reopen it under this page's older code, which would write old-format rows into a newer
+    // schema (and re-create indexes the newer version removed). Requests then fail with a clear
+    // STORAGE error telling the user to reload (local-trace-server.ts).
+    this.on("versionchange", () => {
+      this.upgradedElsewhere = true;
+      this.close({ disableAutoOpen: true });
+      return false;
+    });
+    this.on("ready", () => {
+      // Dexie opens a database installed at a higher version anyway (its `verno` stays ours), so
+      // compare the installed version (Dexie's versions are ×10 in IndexedDB).
+      const installed = Math.floor(this.backendDB().version / 10);
+      if (installed > SCHEMA_VERSION) {
+        this.upgradedElsewhere = true;
+        this.close({ disableAutoOpen: true });
+        throw new Error(`database schema ${installed} is newer than this weft's ${SCHEMA_VERSION}`);
+      }
     });
     this.version(SCHEMA_VERSION).stores({
       calls: [

@@ -48,6 +48,17 @@ export type LocalTraceServer = Pick<TraceServerInterface, ImplementedMethod> &
     close(): Promise<void>;
   };
 
+/** The error a caller sees; a database upgraded by a newer weft in another tab gets its own message. */
+function storageError(db: WeftDb, error: unknown): WeftError {
+  if (db.upgradedElsewhere) {
+    return new WeftError(
+      "STORAGE",
+      "The weft database was upgraded by a newer version of weft (another tab or window): reload this page to continue.",
+    );
+  }
+  return toWeftError(error);
+}
+
 /** Methods that call LLM providers: they wait for persisted providers to load. */
 const NEEDS_PROVIDERS = new Set<string>(["completions_create", "actions_execute_batch"]);
 
@@ -151,7 +162,7 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
         if (PROVIDER_EXTENSIONS.has(name)) await withProviders();
         return await handler(ctx, parsed);
       } catch (error) {
-        throw toWeftError(error);
+        throw storageError(db, error);
       }
     };
   }
@@ -165,7 +176,7 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
           try {
             yield* handler(ctx, parsed) as AsyncIterable<unknown>;
           } catch (error) {
-            throw toWeftError(error);
+            throw storageError(db, error);
           }
         },
       });
@@ -181,7 +192,7 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
           journal.noteResponse(name, parsed, res);
           return res;
         } catch (error) {
-          throw toWeftError(error);
+          throw storageError(db, error);
         }
       };
     }
