@@ -88,3 +88,33 @@ export type {
   TracerClient,
   WrapOpenAIOptions,
 } from "./trace/index";
+
+// Export to a Weave server, import from one, and portable bundles.
+export {
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  DEFAULT_BATCH_LIMITS,
+  EXPORT_KINDS,
+  exportBundle,
+  exportProject,
+  importBundle,
+  importProject,
+  indexedDbStateStore,
+  memoryStateStore,
+  readBundle,
+} from "./export/index";
+export type {
+  BatchLimits,
+  BundleCounts,
+  ExportBundleOptions,
+  ExportKind,
+  ExportProgress,
+  ExportProjectOptions,
+  ExportResult,
+  ExportStateStore,
+  ExportTarget,
+  ImportBundleOptions,
+  ImportBundleResult,
+  ImportProjectOptions,
+  ReplicateResult,
+} from "./export/index";
