@@ -118,7 +118,7 @@ export async function callsQueryStats(ctx: ServerContext, req: CallsQueryStatsRe
   if (req.limit !== undefined && req.limit !== null && req.limit < 1) {
     throw new WeftError("VALIDATION", "Limit must be a positive integer", { issues: [{ path: "limit", message: "must be ≥ 1" }] });
   }
-  let count = await countCalls(ctx, req);
+  let count = await countCalls(ctx, req, req.limit ?? Infinity);
   if (req.limit !== undefined && req.limit !== null) count = Math.min(count, req.limit);
   const res: CallsQueryStatsRes = { count };
   if (req.include_total_storage_size) {

@@ -54,7 +54,9 @@ let defaults: Promise<Map<string, PriceRow[]>> | undefined;
  * @throws Error when the bundled table is malformed (a build defect, surfaced as INTERNAL).
  */
 export function defaultPrices(): Promise<Map<string, PriceRow[]>> {
-  defaults ??= import("./default-prices.json", { with: { type: "json" } }).then((mod) => {
+  // No import attribute: Vite serves JSON as a JS module (an attribute makes browsers refuse it);
+  // bundlers, vitest and the library build all turn the JSON into a module.
+  defaults ??= import("./default-prices.json").then((mod) => {
     const doc = (mod as { default: { as_of: string; prices: DefaultPriceEntry[] } }).default;
     const createdAt = dayToMs(doc.as_of);
     const byLlm = new Map<string, PriceRow[]>();

@@ -54,7 +54,7 @@ function pythonName(entry: EmojiEntry): string {
 }
 
 function loadTables(): Promise<EmojiTables> {
-  tables ??= import("unicode-emoji-json/data-by-emoji.json", { with: { type: "json" } }).then((mod) => {
+  tables ??= import("unicode-emoji-json/data-by-emoji.json").then((mod) => {
     const data = (mod as { default: Record<string, EmojiEntry> }).default;
     const byBare: EmojiTables["byBare"] = new Map();
     const byName: EmojiTables["byName"] = new Map();
