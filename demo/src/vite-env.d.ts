@@ -1,0 +1,2 @@
+/// <reference types="vite/client" />
+// Vite's ambient types for the demo: `import "./x.css"` and `import.meta.glob`.
