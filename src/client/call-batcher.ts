@@ -16,6 +16,13 @@ import { badBatchItems } from "../transport/batch-items";
 import type { CallCreateBatchReqInput } from "../schema/calls";
 import { estimateBytes } from "../transport/protocol";
 
+/**
+ * A request carrying this (symbol-keyed, so never sent) promises that its caller built it fresh and
+ * will not change it: the batcher then skips its defensive snapshot. The tracing API marks its records
+ * so; anything else is copied at queue time.
+ */
+export const OWNED_REQUEST = Symbol.for("weft.owned-request");
+
 /** Batching limits of `createClient`. */
 export interface BatchOptions {
   /** Send once this many starts/ends are queued. Default 1000. */
@@ -89,24 +96,28 @@ export class CallBatcher {
     if (typeof start !== "object" || start === null) return Promise.reject(validationError("start", "required: the call's start fields"));
     const s = start as { id?: string | null; trace_id?: string | null };
     const filled = { ...start, id: s.id ?? uuidv7(), trace_id: s.trace_id ?? uuidv7() };
-    return this.enqueue({ mode: "start", req: { ...req, start: filled } } as BatchItemInput) as Promise<MethodRes<"call_start">>;
+    const owned = (req as { [OWNED_REQUEST]?: boolean })[OWNED_REQUEST] === true;
+    return this.enqueue({ mode: "start", req: { ...req, start: filled } } as BatchItemInput, owned) as Promise<MethodRes<"call_start">>;
   }
 
   /** Queues an end; resolves with `{}` once its batch is stored. @throws WeftError VALIDATION */
   end(req: MethodReq<"call_end">): Promise<MethodRes<"call_end">> {
     const end = (req as { end?: unknown } | null)?.end;
     if (typeof end !== "object" || end === null) return Promise.reject(validationError("end", "required: the call's end fields"));
-    return this.enqueue({ mode: "end", req }) as Promise<MethodRes<"call_end">>;
+    const owned = (req as { [OWNED_REQUEST]?: boolean })[OWNED_REQUEST] === true;
+    return this.enqueue({ mode: "end", req }, owned) as Promise<MethodRes<"call_end">>;
   }
 
-  private enqueue(item: BatchItemInput): Promise<unknown> {
-    let copy: BatchItemInput;
-    try {
-      // Snapshot now: the batch leaves up to `flushIntervalMs` later and callers often mutate what
-      // they traced (a chat app pushes the reply onto the `messages` array it passed as input).
-      copy = structuredClone(item);
-    } catch (error) {
-      return Promise.reject(toWeftError(error));
+  private enqueue(item: BatchItemInput, owned = false): Promise<unknown> {
+    let copy: BatchItemInput = item;
+    if (!owned) {
+      try {
+        // Snapshot now: the batch leaves up to `flushIntervalMs` later and callers often mutate what
+        // they traced (a chat app pushes the reply onto the `messages` array it passed as input).
+        copy = structuredClone(item);
+      } catch (error) {
+        return Promise.reject(toWeftError(error));
+      }
     }
     return new Promise((resolve, reject) => {
       if (this.idle()) this.hooks.busy?.(true);
