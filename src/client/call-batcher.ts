@@ -13,6 +13,7 @@ import { v7 as uuidv7 } from "uuid";
 import { toWeftError, validationError, type WeftError } from "../errors";
 import type { MethodReq, MethodRes } from "../interface";
 import { badBatchItems } from "../transport/batch-items";
+import { requestCopyError } from "./connection";
 import type { CallCreateBatchReqInput } from "../schema/calls";
 import { estimateBytes } from "../transport/protocol";
 
@@ -116,7 +117,7 @@ export class CallBatcher {
         // they traced (a chat app pushes the reply onto the `messages` array it passed as input).
         copy = structuredClone(item);
       } catch (error) {
-        return Promise.reject(toWeftError(error));
+        return Promise.reject(requestCopyError(error));
       }
     }
     return new Promise((resolve, reject) => {

@@ -56,15 +56,20 @@ function unavailable(message: string): WeftError {
 
 /** A request that cannot be cloned never reached the worker: that is the caller's input, not storage. */
 function sendError(error: unknown): WeftError {
-  const name = typeof error === "object" && error !== null ? (error as { name?: unknown }).name : undefined;
-  if (name === "DataCloneError") {
-    const message = (error as { message?: unknown }).message;
-    return new WeftError(
-      "VALIDATION",
-      `Invalid request: it cannot be sent to the worker (${String(message)}). Pass plain JSON values, Dates and ArrayBuffers only.`,
-    );
-  }
-  return toWeftError(error);
+  // The worker's own errors arrive as WeftErrors (error-transfer.ts), and so do ours
+  // (WORKER_UNAVAILABLE). Anything else was thrown while copying the request for postMessage: a
+  // value that cannot be cloned, or the caller's getter or Proxy trap throwing. That is the input.
+  if (error instanceof WeftError || WeftError.isWire(error)) return toWeftError(error);
+  return requestCopyError(error);
+}
+
+/** The request could not be copied (structured clone): a `VALIDATION` error naming why. */
+export function requestCopyError(error: unknown): WeftError {
+  const message = typeof error === "object" && error !== null ? String((error as { message?: unknown }).message) : String(error);
+  return new WeftError(
+    "VALIDATION",
+    `Invalid request: it cannot be sent to the worker (${message}). Pass plain JSON values, Dates and ArrayBuffers only.`,
+  );
 }
 
 /**
