@@ -96,7 +96,10 @@ describe("worker terminated inside one call_start_batch transaction", () => {
     // Earlier, acknowledged calls must survive the crash untouched.
     await page.evaluate(() => (globalThis as unknown as G).faults.traceSpread({ prefix: "before", n: 300, chunk: 300, pauseMs: 0, chars: 50 }));
     const run = await page.evaluate((o) => (globalThis as unknown as G).faults.killInsideBatch(o), { prefix: "big", n, chars, spyAtPut, stall });
-    expect(run.spy).toEqual({ puts: spyAtPut, stalled: stall });
+    // Racing the commit, the batch may be stored and acknowledged before the spy's message reaches
+    // the page; then there is no kill inside the transaction to speak of, and the batch must be whole.
+    if (run.spy !== null || stall) expect(run.spy).toEqual({ puts: spyAtPut, stalled: stall });
+    else expect(run.flush.ok).toBe(true);
 
     await page.evaluate(() => (globalThis as unknown as G).faults.reopen());
     const big = await page.evaluate(([p, c]) => (globalThis as unknown as G).faults.verify(p, c), ["big", chars] as const);
