@@ -15,13 +15,21 @@ export interface SideResult {
   /** Longest main-thread task (> 50 ms) over all repetitions, writes only; 0 when none. */
   long_task_max_ms: number | null;
   long_task_count: number | null;
+  /** Medians of other timings a repetition reported (e.g. a second baseline plan), by name. */
+  figures?: Record<string, number>;
 }
 
 export interface WorkloadResult {
   id: string;
   name: string;
+  /** The run's scale (calls in the read database) the workload ran at. */
+  scale: number;
+  /** How much it handled, in `unit`. */
   size: number;
+  unit: string;
   kind: "write" | "read";
+  /** What `baseline` is: raw IndexedDB, or weft itself without the option measured. */
+  reference: "raw" | "weft";
   target: string;
   reps: number;
   warmup: number;
@@ -29,6 +37,29 @@ export interface WorkloadResult {
   weft: SideResult | null;
   /** weft median / baseline median, or null without a weft side. */
   ratio: number | null;
+}
+
+/** A value that is not a ratio (µs per call, …), reported against a target of its own. */
+export interface FigureResult {
+  /** The workload that produced it, and the figure's key among the workload's values. */
+  id: string;
+  key: string;
+  name: string;
+  scale: number;
+  /** What one repetition handled, in `size_unit` (e.g. 20,000 calls). */
+  size: number;
+  size_unit: string;
+  /** Median over the repetitions, in `unit`. */
+  value: number;
+  /** The lowest repetition: the figure with the least interference from other work on the machine. */
+  best: number;
+  unit: string;
+  samples: number[];
+  target: string;
+  reps: number;
+  warmup: number;
+  /** Medians of the workload's other values, for context (e.g. traced and bare µs per call). */
+  detail: Record<string, number>;
 }
 
 export interface BenchRun {
@@ -40,11 +71,14 @@ export interface BenchRun {
   chromium: { version: string; executable: string; user_agent: string; hardware_concurrency: number };
   method: {
     baseline: string;
+    /** How a weft-vs-weft workload's reference is measured. */
+    weft_reference: string;
     getAll: string;
     profile: string;
     long_tasks: string;
   };
   results: WorkloadResult[];
+  figures: FigureResult[];
 }
 
 export const README_START = "<!-- bench:start -->";
@@ -64,16 +98,18 @@ function longTasks(side: SideResult | null): string {
   return side.long_task_count ? `${ms(side.long_task_max_ms)} ms (${side.long_task_count} tasks)` : "none > 50 ms";
 }
 
-/** The results table and the notes that say how to read it. */
+const count = (n: number, unit: string): string => `${n.toLocaleString("en-US")} ${unit}`;
+
+/** The results tables (ratios, then figures) and the notes that say how to read them. */
 export function markdownTable(run: BenchRun): string {
   const lines = [
-    "| workload | size | weft ms | raw baseline ms | ratio | target |",
+    "| workload | size | weft ms | baseline ms | ratio | target |",
     "|---|---:|---:|---:|---:|---|",
     ...run.results.map((r) =>
       [
         "",
         r.name,
-        r.size.toLocaleString("en-US"),
+        count(r.size, r.unit),
         r.weft ? ms(r.weft.median_ms) : "—",
         ms(r.baseline.median_ms),
         r.ratio === null ? "—" : `${r.ratio.toFixed(2)}×`,
@@ -82,16 +118,46 @@ export function markdownTable(run: BenchRun): string {
       ].join(" | ").trim(),
     ),
   ];
+  const figures = run.figures.length
+    ? [
+        "",
+        "| figure | size | median | best | target |",
+        "|---|---:|---:|---:|---|",
+        ...run.figures.map((f) => ["", f.name, count(f.size, f.size_unit), `${ms(f.value)} ${f.unit}`, `${ms(f.best)} ${f.unit}`, f.target, ""].join(" | ").trim()),
+      ]
+    : [];
   const writes = run.results.filter((r) => r.kind === "write");
-  const reads = run.results.find((r) => r.kind === "read");
+  const reads = run.results.filter((r) => r.kind === "read");
+  const span = (values: number[]): string => {
+    if (values.length === 0) return "—";
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    return lo === hi ? `${lo}` : `${lo}–${hi}`;
+  };
   const notes = [
     `Run \`${run.name}\` on ${run.date.slice(0, 10)}: Chromium ${run.chromium.version}, ${run.machine.cores} cores (${run.machine.cpu}, load average ${run.machine.load_average_at_start.toFixed(1)} at start), ${run.duration_s.toFixed(0)} s in all.`,
-    `Medians: writes of ${writes[0]?.reps ?? "—"} repetitions, each into a fresh database in a fresh on-disk profile; reads of ${reads?.reps ?? "—"} after ${reads?.warmup ?? "—"} warm-ups.`,
+    `Medians: writes of ${span(writes.map((r) => r.reps))} repetitions, each into a fresh database in a fresh on-disk profile; reads of ${span(reads.map((r) => r.reps))} after ${span(reads.map((r) => r.warmup))} warm-ups.`,
     `Raw baseline: ${run.method.baseline} Pages use ${run.method.getAll}.`,
-    `Ratio: weft's median / the baseline's median in the same run; targets are provisional.`,
-    ...writes.map((r) => `Longest main-thread task during ingest of ${r.size.toLocaleString("en-US")} calls: weft ${longTasks(r.weft)}, baseline ${longTasks(r.baseline)}.`),
+    `Workloads marked "vs weft" are weft against itself: ${run.method.weft_reference}`,
+    `Ratio: weft's median / the baseline's median in the same run; targets are provisional ("—": none set yet).`,
+    ...(run.figures.length ? ["Figures: median and lowest of the repetitions; the lowest is the one least disturbed by other work on the machine."] : []),
+    // The details are the workload's, the same for each of its figures: once per workload.
+    ...run.figures
+      .filter((f, i) => Object.keys(f.detail).length > 0 && run.figures.findIndex((g) => g.id === f.id) === i)
+      .map((f) => `${f.name}, splits (${f.unit}): ${Object.entries(f.detail).map(([k, v]) => `${k} ${ms(v)}`).join(", ")} (medians of ${f.reps}).`),
+    ...run.results.flatMap((r) =>
+      Object.entries(r.baseline.figures ?? {}).map(
+        ([k, v]) => `${r.name} at ${count(r.size, r.unit)}: baseline ${k.replace(/_ms$/, "")} ${ms(v)} ms${r.weft && k.endsWith("_ms") ? `, weft / that ${(r.weft.median_ms / v).toFixed(2)}×` : ""}.`,
+      ),
+    ),
+    ...run.results.flatMap((r) =>
+      r.weft?.figures
+        ? [`${r.name} at ${count(r.size, r.unit)}, weft's splits, measured after the clock (ms): ${Object.entries(r.weft.figures).map(([k, v]) => `${k} ${ms(v)}`).join(", ")}.`]
+        : [],
+    ),
+    ...writes.map((r) => `Longest main-thread task during ${r.name} of ${count(r.size, r.unit)}: weft ${longTasks(r.weft)}, baseline ${longTasks(r.baseline)}.`),
   ];
-  return `${lines.join("\n")}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`;
+  return `${[...lines, ...figures].join("\n")}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`;
 }
 
 /** Replaces the marked block of a README; false when the markers are missing (nothing written). */

@@ -1,22 +1,39 @@
 /**
  * The benchmark driver (Node side), loaded by scripts/run-bench.mjs: serves the bench pages, runs
  * every workload's repetitions one by one in Chromium with on-disk profiles (IndexedDB as users have
- * it, not the in-memory kind of a test context), and writes the results. Per size and side: each
- * write repetition gets a fresh profile and page; the reads then run on the last one's page.
+ * it, not the in-memory kind of a test context), and writes the results. Per scale and side: each
+ * write repetition gets a fresh profile and page; the reads and figures then run on the page of the
+ * seeding write (ingest), which runs last. A workload whose reference is weft itself is measured on
+ * weft's page only, its two sides alternating repetition by repetition, so load on the machine hits
+ * both alike.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { REPO_ROOT, startHarness } from "../test/browser/harness";
 import type { BenchPageGlobals, RepResult, WorkloadInfo } from "./pages/main";
-import { markdownTable, median, replaceReadmeBlock, resultsReadme, type BenchRun, type SideResult, type WorkloadResult } from "./report";
+import {
+  markdownTable,
+  median,
+  replaceReadmeBlock,
+  resultsReadme,
+  type BenchRun,
+  type FigureResult,
+  type SideResult,
+  type WorkloadResult,
+} from "./report";
 
 export interface BenchOptions {
-  /** 10k calls only (default: 10k and 100k). */
+  /** The 10k scale only (default: 10k and 100k; workloads of a fixed size run at 10k either way). */
   quick: boolean;
-  /** Results file name, `bench/results/<name>.json`. Default `quick` or `full`. */
+  /** Results file name, `bench/results/<name>.json`. Default `quick` or `full` (`dev` with `only`). */
   name?: string;
+  /**
+   * Only the workloads whose id contains this (for working on one workload): the results go to the
+   * JSON file alone, and neither README is touched.
+   */
+  only?: string;
   chromiumPath: string;
   log?: (line: string) => void;
 }
@@ -32,7 +49,7 @@ const RESULTS_DIR = join(REPO_ROOT, "bench/results");
 
 export async function runBench(options: BenchOptions): Promise<BenchRun> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const name = options.name ?? (options.quick ? "quick" : "full");
+  const name = options.name ?? (options.only !== undefined ? "dev" : options.quick ? "quick" : "full");
   const sizes = options.quick ? QUICK_SIZES : FULL_SIZES;
   const started = Date.now();
   // Other work on the machine shows in the figures; record how busy it was.
@@ -43,7 +60,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     // The first profile only describes the run; every measurement gets profiles of its own.
     const page = await harness.newPage("/");
     const info = await page.evaluate(() => (globalThis as unknown as BenchPageGlobals).bench.info());
-    const workloads = await page.evaluate((s) => (globalThis as unknown as BenchPageGlobals).bench.list(s), sizes);
+    const listed = await page.evaluate((s) => (globalThis as unknown as BenchPageGlobals).bench.list(s), sizes);
+    const workloads = options.only === undefined ? listed : listed.filter((w) => w.id.includes(options.only as string));
     log(`Chromium ${harness.browser.version()}; IndexedDB pages via ${info.getAll}; long tasks observable: ${info.longTaskSupported}`);
 
     /** One measuring profile at a time: `fresh()` closes the last (deleting its directory). */
@@ -52,6 +70,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       async fresh(): Promise<Page> {
         await this.close();
         this.context = await harness.newContext();
+        await serveJsonModules(this.context);
         return harness.newPage("/", this.context);
       },
       async close(): Promise<void> {
@@ -60,48 +79,79 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       },
     };
 
-    const measured = new Map<string, { weft?: SideResult; baseline?: SideResult }>();
-    const key = (w: WorkloadInfo) => `${w.id}@${w.size}`;
-    for (const size of sizes) {
-      const group = workloads.filter((w) => w.size === size);
-      const sides: Side[] = group.some((w) => w.hasWeft) ? ["weft", "baseline"] : ["baseline"];
-      for (const side of sides) {
-        const mine = group.filter((w) => side === "baseline" || w.hasWeft);
+    const measured = new Map<string, Measured>();
+    const key = (w: WorkloadInfo) => `${w.id}@${w.scale}`;
+    const keep = (w: WorkloadInfo, results: Measured) => measured.set(key(w), { ...measured.get(key(w)), ...results });
+    for (const scale of sizes) {
+      const group = workloads.filter((w) => w.scale === scale);
+      for (const side of ["weft", "baseline"] as const) {
+        const mine = group.filter((w) => (side === "weft" ? w.hasWeft : w.hasBaseline && w.reference === "raw"));
+        if (mine.length === 0) continue;
         // Each write repetition in a fresh profile, so no repetition pays for the last one's
-        // compaction; the reads then run on the database the last write left behind.
+        // compaction; the reads then run on the database the seeding write left behind.
+        const writes = mine.filter((m) => m.kind === "write").sort((a, b) => Number(a.seedsReads ?? false) - Number(b.seedsReads ?? false));
         let readPage: Page | null = null;
-        for (const w of mine.filter((m) => m.kind === "write")) {
-          log(`${w.name} @ ${w.size.toLocaleString("en-US")} calls, ${side}`);
-          const result = await measure(w, side, async () => (readPage = await profile.fresh()), log);
-          measured.set(key(w), { ...measured.get(key(w)), [side]: result });
+        for (const w of writes) {
+          log(`${w.name} @ ${count(w)}, ${side}`);
+          keep(w, await measure(w, [side], async () => (readPage = await profile.fresh()), log));
         }
         readPage ??= await profile.fresh(); // reads with no write before them populate it untimed
         await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-        for (const w of mine.filter((m) => m.kind === "read")) {
-          log(`${w.name} @ ${w.size.toLocaleString("en-US")} calls, ${side}`);
-          const onPage = readPage;
-          const result = await measure(w, side, async () => onPage, log);
-          measured.set(key(w), { ...measured.get(key(w)), [side]: result });
+        const onPage = readPage;
+        for (const w of [...mine.filter((m) => m.kind === "read"), ...mine.filter((m) => m.kind === "figure")]) {
+          const sides: Side[] = side === "weft" && w.reference === "weft" && w.hasBaseline ? ["weft", "baseline"] : [side];
+          log(`${w.name} @ ${count(w)}, ${sides.join(" vs ")}`);
+          keep(w, await measure(w, sides, async () => onPage, log));
         }
         await profile.close();
       }
     }
 
-    const results: WorkloadResult[] = workloads.map((w) => {
-      const { weft = null, baseline } = measured.get(key(w)) ?? {};
+    const results: WorkloadResult[] = workloads.flatMap((w) => {
+      if (w.kind === "figure") return [];
+      const { weft, baseline } = measured.get(key(w)) ?? {};
       if (!baseline) throw new Error(`no baseline measured for ${key(w)}`);
-      return {
+      return [
+        {
+          id: w.id,
+          name: w.name,
+          scale: w.scale,
+          size: w.size,
+          unit: w.unit,
+          kind: w.kind,
+          reference: w.reference,
+          target: w.target,
+          reps: w.reps,
+          warmup: w.warmup,
+          baseline: baseline.result,
+          weft: weft?.result ?? null,
+          ratio: weft ? weft.result.median_ms / baseline.result.median_ms : null,
+        },
+      ];
+    });
+    const figures: FigureResult[] = workloads.flatMap((w) => {
+      const samples = measured.get(key(w))?.weft?.figures ?? {};
+      const round = (v: number) => Math.round(v * 1000) / 1000;
+      return (w.figures ?? []).map((f) => ({
         id: w.id,
-        name: w.name,
+        key: f.key,
+        name: f.name,
+        scale: w.scale,
         size: w.size,
-        kind: w.kind,
-        target: w.target,
+        size_unit: w.unit,
+        value: round(median(samples[f.key] ?? [])),
+        best: round(Math.min(...(samples[f.key] ?? [Number.NaN]))),
+        unit: f.unit,
+        samples: (samples[f.key] ?? []).map(round),
+        target: f.target,
         reps: w.reps,
         warmup: w.warmup,
-        baseline,
-        weft,
-        ratio: weft ? weft.median_ms / baseline.median_ms : null,
-      };
+        detail: Object.fromEntries(
+          Object.entries(samples)
+            .filter(([k]) => !(w.figures ?? []).some((g) => g.key === k))
+            .map(([k, v]) => [k, round(median(v))]),
+        ),
+      }));
     });
 
     const cpu = cpus();
@@ -126,21 +176,28 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       },
       method: {
         baseline:
-          "raw IndexedDB (no Dexie) in a module worker, one store with five compound indexes all led by project_id, timed inside the worker (transaction start to result, or to `complete` for writes), data generated before the clock starts; deep pages are keyset reads from the previous page's last key.",
+          "raw IndexedDB (no Dexie) in a module worker, weft's own stores, keys and indexes (calls: one store with seven compound and two multi-entry indexes, all led by project_id; tables: row_values, table_entries in chunks of 1000 positions, table_defs; objects), records built with weft's row and digest functions before the clock starts, timed inside the worker (transaction start to result, or to `complete` for writes); deep call pages are keyset reads from the previous page's last key, the sorted table page reads every entry chunk, then every row value of the project in one getAll over its key range (the by-key plan, one get per row value, is reported beside it), and keeps a top 50.",
+        weft_reference:
+          "the same request without the option, on the same page and database, repetitions alternating with the measured ones (ABBA order), both timed on the main thread through the client.",
         getAll: info.getAll,
         profile: "on-disk Chromium profile (temporary user-data dir), default transaction durability",
         long_tasks: info.longTaskSupported ? "PerformanceObserver('longtask') on the page during each write repetition" : "not supported",
       },
       results,
+      figures,
     };
 
     await mkdir(RESULTS_DIR, { recursive: true });
     const jsonPath = join(RESULTS_DIR, `${name}.json`);
     await writeFile(jsonPath, `${JSON.stringify(run, null, 2)}\n`);
-    await writeFile(join(RESULTS_DIR, "README.md"), resultsReadme(run));
     const table = markdownTable(run);
-    const replaced = await replaceReadmeBlock(join(REPO_ROOT, "README.md"), table);
     log(`\n${table}`);
+    if (options.only !== undefined) {
+      log(`Wrote ${jsonPath} (a partial run: the READMEs are left alone).`);
+      return run;
+    }
+    await writeFile(join(RESULTS_DIR, "README.md"), resultsReadme(run));
+    const replaced = await replaceReadmeBlock(join(REPO_ROOT, "README.md"), table);
     log(`Wrote ${jsonPath} and bench/results/README.md${replaced ? "; updated the table in README.md" : "; README.md has no bench markers, left alone"}.`);
     return run;
   } finally {
@@ -148,14 +205,50 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
   }
 }
 
-/** Warm-ups then measured repetitions of one side of a workload; `pageFor` gives each repetition its page. */
-async function measure(w: WorkloadInfo, side: Side, pageFor: () => Promise<Page>, log: (line: string) => void): Promise<SideResult> {
-  const reps: RepResult[] = [];
+/**
+ * Answers the requests of JSON modules (`import(…, { with: { type: "json" } })`, which weft uses for
+ * its default prices and emoji tables) with the JSON file itself. Vite's dev server, which serves the
+ * bench pages, answers them with a JavaScript module, which the browser refuses for a JSON import
+ * ("Failed to fetch dynamically imported module"), so `include_costs` and reactions would fail here
+ * though a built app has no such problem. Chromium asks for JSON modules with
+ * `Accept: application/json,…`; plain `import x from "./x.json"` (served as JS) is left to Vite.
+ */
+async function serveJsonModules(context: BrowserContext): Promise<void> {
+  await context.route(/\.json\?import$/, async (route) => {
+    const accept = (await route.request().allHeaders())["accept"] ?? "";
+    const path = decodeURIComponent(new URL(route.request().url()).pathname);
+    const file = path.startsWith("/@fs/") ? path.slice("/@fs".length) : join(REPO_ROOT, "bench/pages", path);
+    if (!accept.startsWith("application/json") || !resolve(file).startsWith(REPO_ROOT)) return route.fallback();
+    await route.fulfill({ path: file, contentType: "application/json" });
+  });
+}
+
+/** What one side of a workload gave: its timing summary, and a figure workload's values per key. */
+type Measured = Partial<Record<Side, { result: SideResult; figures: Record<string, number[]> }>>;
+
+const count = (w: WorkloadInfo): string => `${w.size.toLocaleString("en-US")} ${w.unit}`;
+
+/**
+ * Warm-ups then measured repetitions of one workload; `pageFor` gives each repetition its page. With
+ * two sides they alternate in ABBA order (weft, ref, ref, weft, …), so drift in the machine's load
+ * falls on both.
+ */
+async function measure(w: WorkloadInfo, sides: Side[], pageFor: () => Promise<Page>, log: (line: string) => void): Promise<Measured> {
+  const reps = new Map<Side, RepResult[]>(sides.map((s) => [s, []]));
   for (let i = 0; i < w.warmup + w.reps; i++) {
     const page = await pageFor();
-    const rep = await page.evaluate(([id, size, s]) => (globalThis as unknown as BenchPageGlobals).bench.run(id, size, s), [w.id, w.size, side] as const);
-    if (i >= w.warmup) reps.push(rep);
+    const order = i % 2 === 0 ? sides : [...sides].reverse();
+    for (const side of order) {
+      const rep = await page.evaluate(([id, scale, s]) => (globalThis as unknown as BenchPageGlobals).bench.run(id, scale, s), [w.id, w.scale, side] as const);
+      if (i >= w.warmup) reps.get(side)?.push(rep);
+    }
   }
+  const out: Measured = {};
+  for (const side of sides) out[side] = summarize(w, side, reps.get(side) ?? [], log);
+  return out;
+}
+
+function summarize(w: WorkloadInfo, side: Side, reps: RepResult[], log: (line: string) => void): { result: SideResult; figures: Record<string, number[]> } {
   const samples = reps.map((r) => r.ms);
   const last = reps.at(-1);
   const tasks = reps.flatMap((r) => (r.longTasks ? [r.longTasks] : []));
@@ -167,7 +260,13 @@ async function measure(w: WorkloadInfo, side: Side, pageFor: () => Promise<Page>
     long_task_max_ms: w.kind === "write" ? Math.max(0, ...tasks.map((t) => t.maxMs)) : null,
     long_task_count: w.kind === "write" ? tasks.reduce((n, t) => n + t.count, 0) : null,
   };
+  const figures: Record<string, number[]> = {};
+  for (const rep of reps) for (const [k, v] of Object.entries(rep.figures ?? {})) (figures[k] ??= []).push(v);
+  if (w.kind !== "figure" && Object.keys(figures).length > 0) {
+    result.figures = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Math.round(median(v) * 1000) / 1000]));
+  }
   const check = [result.rows !== null ? `${result.rows} rows` : "", result.count !== null ? `count ${result.count}` : ""].filter(Boolean).join(", ");
-  log(`  ${result.median_ms.toFixed(2).padStart(10)} ms  median of ${w.reps}  [${samples.map((v) => v.toFixed(1)).join(" ")}]  ${check}`);
-  return result;
+  const shown = Object.entries(figures).map(([k, v]) => `${k} ${median(v).toFixed(2)}`).join(", ");
+  log(`  ${side.padEnd(8)} ${result.median_ms.toFixed(2).padStart(10)} ms  median of ${w.reps}  [${samples.map((v) => v.toFixed(1)).join(" ")}]  ${check}${shown ? `  ${shown}` : ""}`);
+  return { result, figures };
 }

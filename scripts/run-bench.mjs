@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick] [-- --name <name>]`: the benchmarks in real Chromium. Finds (or, as
+ * `npm run bench [-- --quick] [-- --name <name>] [-- --only <id part>]`: the benchmarks in real Chromium. Finds (or, as
  * root on Debian, installs) Chromium like `npm test`, then loads the TypeScript driver bench/run.ts
  * through Vite's module runner and runs it. Results: bench/results/<name>.json, bench/results/README.md
- * and the table between the bench markers in README.md.
+ * and the table between the bench markers in README.md. `--only` runs the workloads whose id contains
+ * the text and writes only bench/results/<name>.json (default `dev`), for working on one workload.
  */
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
@@ -13,11 +14,16 @@ import { findChromium } from "./find-chromium.mjs";
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
-const nameAt = args.indexOf("--name");
-const name = nameAt >= 0 ? args[nameAt + 1] : undefined;
-const unknown = args.filter((a, i) => a !== "--quick" && a !== "--name" && !(nameAt >= 0 && i === nameAt + 1));
-if (unknown.length > 0 || (nameAt >= 0 && !name)) {
-  console.error(`usage: npm run bench [-- --quick] [-- --name <results name>]   (got: ${args.join(" ")})`);
+const valued = ["--name", "--only"];
+const valueOf = (flag) => {
+  const at = args.indexOf(flag);
+  return at >= 0 ? (args[at + 1] ?? "") : undefined;
+};
+const name = valueOf("--name");
+const only = valueOf("--only");
+const unknown = args.filter((a, i) => a !== "--quick" && !valued.includes(a) && !valued.includes(args[i - 1] ?? ""));
+if (unknown.length > 0 || name === "" || only === "") {
+  console.error(`usage: npm run bench [-- --quick] [-- --name <results name>] [-- --only <workload id part>]   (got: ${args.join(" ")})`);
   process.exit(2);
 }
 
@@ -43,7 +49,7 @@ const runner = await createServer({
 let exitCode = 0;
 try {
   const { runBench } = await runner.ssrLoadModule("/bench/run.ts");
-  await runBench({ quick, name, chromiumPath });
+  await runBench({ quick, name, only, chromiumPath });
 } catch (error) {
   console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   exitCode = 1;

@@ -5,77 +5,26 @@
  * `complete` (writes), so it excludes the message back to the main thread. Data is generated
  * before the clock starts.
  *
- * The store, its indexes and its records are exactly weft's (see `INDEXES` and `toRecord`), so the
- * ratio weft / baseline measures what weft adds: validation, batching, the worker hop, merging.
+ * The stores, their indexes and their records are exactly weft's (see raw-idb.ts and `toRecord`), so
+ * the ratio weft / baseline measures what weft adds: validation, batching, the worker hop, merging.
+ * The calls baselines are here; the tables and refs ones in baseline-tables.ts and baseline-refs.ts.
  */
 import { expose } from "comlink";
 import { parseIsoDateTime } from "../../src/schema/common";
 import type { CallRow } from "../../src/server/db";
 import { applyEnd, applyStart, emptyCallRow, refreshIndexKeys } from "../../src/server/calls/rows";
+import { refsBaselines } from "./baseline-refs";
+import { tableBaselines } from "./baseline-tables";
+import { CALLS_STORE, committed, deleteDb, hasGetAllOptions, openFresh, request, type BaselineRep, type GetAllOptions } from "./raw-idb";
 import { BENCH_PROJECT, CALLS_PER_TRACE, FILTER_OP, FILTER_STATUS, syntheticCalls, syntheticTrace, type SyntheticCall } from "./synthetic";
 
 const STORE = "calls";
-/**
- * Exactly weft's `calls` store (src/server/db.ts): the same primary key, the same compound and
- * multi-entry indexes, under the names Dexie gives them, so "the same records with the same indexes".
- */
-const PRIMARY_KEY = ["project_id", "id"];
-const INDEXES: Record<string, { keyPath: string | string[]; multiEntry?: boolean }> = {
-  "[project_id+live_ts+id]": { keyPath: ["project_id", "live_ts", "id"] },
-  "[project_id+root_ts+id]": { keyPath: ["project_id", "root_ts", "id"] },
-  "[project_id+trace_id+live_ts+id]": { keyPath: ["project_id", "trace_id", "live_ts", "id"] },
-  "[project_id+parent_id+live_ts+id]": { keyPath: ["project_id", "parent_id", "live_ts", "id"] },
-  "[project_id+op_name+live_ts+id]": { keyPath: ["project_id", "op_name", "live_ts", "id"] },
-  "[project_id+op_name+status+live_ts+id]": { keyPath: ["project_id", "op_name", "status", "live_ts", "id"] },
-  "[project_id+status+live_ts+id]": { keyPath: ["project_id", "status", "live_ts", "id"] },
-  in_refs: { keyPath: "in_refs", multiEntry: true },
-  out_refs: { keyPath: "out_refs", multiEntry: true },
-};
 const ROOTS = "[project_id+root_ts+id]";
 const TRACE = "[project_id+trace_id+live_ts+id]";
 const OP_STATUS = "[project_id+op_name+status+live_ts+id]";
 const PAGE_SIZE = 50;
 
 type CallRecord = CallRow;
-
-/** One measured repetition: the time, and what it returned, so a wrong baseline shows. */
-export interface BaselineRep {
-  ms: number;
-  rows: number;
-  count?: number;
-}
-
-/** IndexedDB 3.0's options bag, `getAll({ query, count, direction })` (Chromium 141+). */
-type GetAllOptions = { query: IDBKeyRange; count: number; direction: IDBCursorDirection };
-const hasGetAllOptions = typeof IDBIndex !== "undefined" && "getAllRecords" in IDBIndex.prototype;
-
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-function committed(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error ?? new Error("transaction aborted"));
-  });
-}
-
-function openFresh(name: string): Promise<IDBDatabase> {
-  const req = indexedDB.open(name, 1);
-  req.onupgradeneeded = () => {
-    const store = req.result.createObjectStore(STORE, { keyPath: PRIMARY_KEY });
-    for (const [index, { keyPath, multiEntry }] of Object.entries(INDEXES)) store.createIndex(index, keyPath, { multiEntry: multiEntry ?? false });
-  };
-  return request(req);
-}
-
-async function deleteDb(name: string): Promise<void> {
-  await request(indexedDB.deleteDatabase(name) as IDBRequest<unknown>);
-}
 
 /**
  * The row weft stores for this call (start and end merged): built with weft's own row functions
@@ -170,7 +119,7 @@ const api = {
   async ingest(size: number): Promise<BaselineRep> {
     const rows = recordsFor(size);
     const name = `baseline-${size}-${dbSeq++}`;
-    const db = await openFresh(name);
+    const db = await openFresh(name, { [STORE]: CALLS_STORE });
     const start = performance.now();
     const tx = db.transaction(STORE, "readwrite");
     const store = tx.objectStore(STORE);
@@ -241,6 +190,8 @@ function keyAtOffset(index: IDBIndex, range: IDBKeyRange, skip: number): Promise
   });
 }
 
-export type BaselineApi = typeof api;
+const all = { ...api, ...tableBaselines, ...refsBaselines };
 
-expose(api);
+export type BaselineApi = typeof all;
+
+expose(all);

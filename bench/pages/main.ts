@@ -6,7 +6,7 @@
 import { baselineWorker, workloadsAt, type Rep, type Workload, type WorkloadId } from "./workloads";
 
 /** A workload as the driver sees it: everything but the functions. */
-export type WorkloadInfo = Omit<Workload, "baseline" | "weft"> & { hasWeft: boolean };
+export type WorkloadInfo = Omit<Workload, "baseline" | "weft"> & { hasWeft: boolean; hasBaseline: boolean };
 
 export interface RepResult extends Rep {
   /** Main-thread tasks over 50 ms during the repetition (writes only). */
@@ -17,8 +17,10 @@ export interface BenchPageGlobals {
   harnessReady?: Promise<unknown>;
   bench: {
     info(): Promise<{ getAll: string; userAgent: string; hardwareConcurrency: number; longTaskSupported: boolean }>;
-    list(sizes: number[]): WorkloadInfo[];
-    run(id: WorkloadId, size: number, side: "baseline" | "weft"): Promise<RepResult>;
+    /** Every workload at these scales. */
+    list(scales: number[]): WorkloadInfo[];
+    /** One repetition of one side of workload `id` at `scale`. */
+    run(id: WorkloadId, scale: number, side: "baseline" | "weft"): Promise<RepResult>;
   };
 }
 
@@ -27,18 +29,18 @@ let longTasks: PerformanceEntry[] = [];
 const observer = new PerformanceObserver((list) => longTasks.push(...list.getEntries()));
 if (longTaskSupported) observer.observe({ type: "longtask" });
 
-const bySize = new Map<number, Workload[]>();
-function workloads(size: number): Workload[] {
-  let list = bySize.get(size);
-  if (!list) bySize.set(size, (list = workloadsAt(size)));
+const byScale = new Map<number, Workload[]>();
+function workloads(scale: number): Workload[] {
+  let list = byScale.get(scale);
+  if (!list) byScale.set(scale, (list = workloadsAt(scale)));
   return list;
 }
 
-async function run(id: WorkloadId, size: number, side: "baseline" | "weft"): Promise<RepResult> {
-  const workload = workloads(size).find((w) => w.id === id);
+async function run(id: WorkloadId, scale: number, side: "baseline" | "weft"): Promise<RepResult> {
+  const workload = workloads(scale).find((w) => w.id === id);
   const fn = workload?.[side];
-  if (!workload || !fn) throw new Error(`no ${side} for workload ${id} at size ${size}`);
-  if (workload.kind === "read") return fn();
+  if (!workload || !fn) throw new Error(`no ${side} for workload ${id} at scale ${scale}`);
+  if (workload.kind !== "write") return fn();
 
   observer.takeRecords();
   longTasks = [];
@@ -52,7 +54,8 @@ async function run(id: WorkloadId, size: number, side: "baseline" | "weft"): Pro
 const globals = globalThis as unknown as BenchPageGlobals;
 globals.bench = {
   info: async () => ({ ...(await baselineWorker().info()), longTaskSupported }),
-  list: (sizes) => sizes.flatMap((size) => workloads(size).map(({ baseline: _b, weft, ...info }) => ({ ...info, hasWeft: weft !== undefined }))),
+  list: (scales) =>
+    scales.flatMap((scale) => workloads(scale).map(({ baseline, weft, ...info }) => ({ ...info, hasWeft: weft !== undefined, hasBaseline: baseline !== undefined }))),
   run,
 };
 globals.harnessReady = baselineWorker().info();

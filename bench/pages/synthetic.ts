@@ -55,7 +55,7 @@ const WORDS = (
 ).split(" ");
 
 /** mulberry32: small, fast, good enough to make text that does not repeat. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -66,13 +66,13 @@ function prng(seed: number): () => number {
   };
 }
 
-function text(rand: () => number, chars: number): string {
+export function text(rand: () => number, chars: number): string {
   let out = "";
   while (out.length < chars) out += `${WORDS[Math.floor(rand() * WORDS.length)] ?? "x"} `;
   return out.slice(0, chars);
 }
 
-function hex(rand: () => number, digits: number): string {
+export function hex(rand: () => number, digits: number): string {
   let out = "";
   while (out.length < digits) out += Math.floor(rand() * 0x100000000).toString(16).padStart(8, "0");
   return out.slice(0, digits);

@@ -1,30 +1,22 @@
 /**
- * weft's side of the benchmark workloads, paired with the baselines in workloads.ts by id. Each
- * function runs one repetition and is timed on the main thread, as an app sees it: through
- * `createClient`, the worker hop, validation, batching and the server.
+ * weft's side of the calls workloads, paired with the baselines in workloads.ts by id, and the
+ * registry of every weft side (the tables, refs and tracing ones live in weft-tables.ts,
+ * weft-refs.ts and weft-op-overhead.ts). Each function runs one repetition and is timed on the main
+ * thread, as an app sees it: through `createClient`, the worker hop, validation, batching and the
+ * server.
  */
-import { createClient, type WeftClient } from "../../src/client/index";
-import { BENCH_PROJECT, CALLS_PER_TRACE, FILTER_OP, FILTER_STATUS, syntheticCalls, syntheticTrace, type SyntheticCall } from "./synthetic";
+import type { WeftClient } from "../../src/client/index";
+import { BENCH_PROJECT, CALLS_PER_TRACE, FILTER_OP, FILTER_STATUS, prng, syntheticCalls, syntheticTrace, text, type SyntheticCall } from "./synthetic";
+import { openClient, yieldToEventLoop, type OpenClient } from "./weft-client";
+import { opOverhead } from "./weft-op-overhead";
+import { refsReadBatch } from "./weft-refs";
+import { tableCreate, tableDeepPage, tableSortedPage } from "./weft-tables";
 import { deepOffset, type Rep, type WeftWorkload, type WorkloadId } from "./workloads";
 
 const PAGE_SIZE = 50;
 
-interface Open {
-  client: WeftClient;
-  dbName: string;
-}
-
 /** Per size: the client and database the last ingest left behind, read by the read workloads. */
-const readClients = new Map<number, Open>();
-let seq = 0;
-
-async function open(size: number): Promise<Open> {
-  const dbName = `weft-bench-${size}-${Date.now()}-${seq++}`;
-  const worker = new Worker(new URL("./weft-worker.ts", import.meta.url), { type: "module", name: dbName });
-  const client = createClient({ worker });
-  await client.ready();
-  return { client, dbName };
-}
+const readClients = new Map<number, OpenClient>();
 
 type Parts = Array<{ start: Record<string, unknown>; end: Record<string, unknown> }>;
 
@@ -59,21 +51,10 @@ let prepared: { size: number; parts: Parts } | null = null;
 
 const YIELD_EVERY = 200;
 
-/** One turn of the event loop: `scheduler.yield()` where there is one, else a message round trip. */
-function yieldToEventLoop(): Promise<void> {
-  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
-  if (scheduler?.yield) return scheduler.yield();
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => resolve();
-    channel.port2.postMessage(null);
-  });
-}
-
 async function ingest(size: number): Promise<Rep> {
   if (prepared?.size !== size) prepared = { size, parts: requests(syntheticCalls(size)) };
   const parts = prepared.parts;
-  const opened = await open(size);
+  const opened = await openClient(`calls-${size}`);
   const { client } = opened;
   const ignore = (): void => undefined;
   const start = performance.now();
@@ -120,6 +101,81 @@ function rootsPage(offset: (size: number) => number): WeftWorkload {
 
 const opStatusQuery = { $expr: { $eq: [{ $getField: "summary.weave.status" }, { $literal: FILTER_STATUS }] } } as const;
 
+/** Share of calls that get feedback (reactions and notes) in the costs + feedback workload. */
+const FEEDBACK_SHARE = 0.05;
+const FEEDBACK_BATCH = 500;
+const REACTIONS = ["👍", "👎", "🎉", "🤔"];
+
+/** Clients whose database already holds the feedback rows and the cost row. */
+const withAttachments = new WeakSet<WeftClient>();
+
+/**
+ * The read database of `size`, plus (untimed, once) feedback on ~5% of its calls, a reaction or a
+ * note each, and one project price for the LLM the synthetic calls use: the data `include_feedback` and
+ * `include_costs` read. Feedback goes through `feedback_create_batch` (the same per-item path as
+ * `feedback_create`, in FEEDBACK_BATCH-sized requests, so setup stays seconds at 100k calls).
+ */
+async function attachmentsReader(size: number): Promise<WeftClient> {
+  const client = await reader(size);
+  if (withAttachments.has(client)) return client;
+  const calls = prepared?.size === size ? prepared.parts.map((p) => p.start) : requests(syntheticCalls(size)).map((p) => p.start);
+  const rand = prng(4242);
+  const batch = calls.flatMap((call) => {
+    if (rand() >= FEEDBACK_SHARE) return [];
+    const weave_ref = `weave:///${BENCH_PROJECT}/call/${String(call.id)}`;
+    const reaction = rand() < 0.6;
+    return [
+      {
+        project_id: BENCH_PROJECT,
+        weave_ref,
+        wb_user_id: "VXNlcjoxMjM0NQ==",
+        feedback_type: reaction ? "wandb.reaction.1" : "wandb.note.1",
+        payload: reaction ? { emoji: REACTIONS[Math.floor(rand() * REACTIONS.length)] ?? "👍" } : { note: text(rand, 80) },
+      },
+    ];
+  });
+  for (let i = 0; i < batch.length; i += FEEDBACK_BATCH) await client.feedback_create_batch({ batch: batch.slice(i, i + FEEDBACK_BATCH) });
+  await client.cost_create({
+    project_id: BENCH_PROJECT,
+    wb_user_id: "VXNlcjoxMjM0NQ==",
+    costs: { "gpt-4o-mini": { prompt_token_cost: 0.15e-6, completion_token_cost: 0.6e-6, effective_date: "2024-06-01T00:00:00Z", provider_id: "openai" } },
+  });
+  withAttachments.add(client);
+  return client;
+}
+
+/**
+ * C1: the newest page of all calls, with `include_costs` and `include_feedback` or without (its
+ * reference, weft against itself). `count` is the feedback rows attached, so an empty join shows.
+ * With both, each option alone is timed too after the clock, as the figures `costs_only` and
+ * `feedback_only` (ms), to tell which of the two costs what.
+ */
+export function callsPage(attachments: boolean): WeftWorkload {
+  const page = (client: WeftClient, extra: { include_costs?: boolean; include_feedback?: boolean }) =>
+    client.calls_query({ project_id: BENCH_PROJECT, sort_by: newestFirst, limit: PAGE_SIZE, ...extra });
+  const time = async (run: () => Promise<unknown>): Promise<number> => {
+    const start = performance.now();
+    await run();
+    return performance.now() - start;
+  };
+  return async (size) => {
+    const client = await attachmentsReader(size);
+    const start = performance.now();
+    const res = await page(client, attachments ? { include_costs: true, include_feedback: true } : {});
+    const ms = performance.now() - start;
+    const feedback = res.calls.reduce((n, c) => {
+      const list = (c.summary?.["weave"] as { feedback?: unknown[] } | undefined)?.feedback;
+      return n + (Array.isArray(list) ? list.length : 0);
+    }, 0);
+    if (!attachments) return { ms, rows: res.calls.length, count: feedback };
+    const figures = {
+      costs_only: await time(() => page(client, { include_costs: true })),
+      feedback_only: await time(() => page(client, { include_feedback: true })),
+    };
+    return { ms, rows: res.calls.length, count: feedback, figures };
+  };
+}
+
 export const weftWorkloads: Partial<Record<WorkloadId, WeftWorkload>> = {
   ingest: (size) => ingest(size),
   "roots-page-1": rootsPage(() => 0),
@@ -143,4 +199,10 @@ export const weftWorkloads: Partial<Record<WorkloadId, WeftWorkload>> = {
     const res = await client.calls_query({ project_id: BENCH_PROJECT, filter: { trace_ids: [traceId] } });
     return { ms: performance.now() - start, rows: res.calls.length };
   },
+  "calls-costs-page": callsPage(true),
+  "table-create": tableCreate,
+  "table-sorted-page": tableSortedPage,
+  "table-deep-page": tableDeepPage,
+  "refs-read-batch": refsReadBatch,
+  "op-overhead": opOverhead,
 };

@@ -1,44 +1,87 @@
 /**
- * The benchmark registry: every workload with its raw-IndexedDB baseline and, once weft exists, weft's
- * side (from `weft-workloads.ts`, paired by id). One workload = one figure in the results table, and
- * the ratio weft / baseline is what we track. Each function runs one repetition and returns its time.
+ * The benchmark registry: every workload with its reference and weft's side (from
+ * `weft-workloads.ts`, paired by id). A workload is one row of the results table, whose ratio
+ * weft / reference is what we track; the reference is raw IndexedDB (the baseline worker) or, where
+ * the question is what an option costs, weft itself without it. A `figure` workload reports values
+ * of its own (µs per call, …) against a target instead of a ratio. Each function runs one repetition.
  */
 import { wrap, type Remote } from "comlink";
 import type { BaselineApi } from "./baseline-worker";
 import { CALLS_PER_TRACE } from "./synthetic";
-import { weftWorkloads } from "./weft-workloads";
+import { REF_OBJECTS } from "./synthetic-rows";
+import { OP_CALLS } from "./weft-op-overhead";
+import { callsPage, weftWorkloads } from "./weft-workloads";
 
-export type WorkloadId = "ingest" | "roots-page-1" | "roots-page-10" | "roots-page-90pct" | "op-status-page" | "trace-fetch";
+export type WorkloadId =
+  | "ingest"
+  | "roots-page-1"
+  | "roots-page-10"
+  | "roots-page-90pct"
+  | "op-status-page"
+  | "trace-fetch"
+  | "calls-costs-page"
+  | "table-create"
+  | "table-sorted-page"
+  | "table-deep-page"
+  | "refs-read-batch"
+  | "op-overhead";
 
 /** One repetition: its time in ms, and what it returned (rows, a count), so a wrong result shows. */
 export interface Rep {
   ms: number;
   rows?: number;
   count?: number;
+  /** A figure workload's values, by key (see `FigureSpec`). */
+  figures?: Record<string, number>;
+}
+
+/** One value a figure workload reports: `Rep.figures[key]`, in `unit`, against `target`. */
+export interface FigureSpec {
+  key: string;
+  name: string;
+  unit: string;
+  target: string;
 }
 
 export interface Workload {
   id: WorkloadId;
   name: string;
-  /** Calls in the database (for ingest: calls written). */
+  /** The run's scale this workload belongs to: calls in the read database (10k, 100k). */
+  scale: number;
+  /** How much the workload handles (calls written or queried, table rows, refs), in `unit`. */
   size: number;
-  /** Writes get a fresh database per repetition, and their main-thread long tasks are recorded. */
-  kind: "write" | "read";
+  unit: "calls" | "rows" | "refs";
+  /**
+   * Writes get a fresh database in a fresh profile per repetition, and their main-thread long tasks
+   * are recorded; reads and figures run on the database the seeding write left behind.
+   */
+  kind: "write" | "read" | "figure";
+  /** What weft is divided by: raw IndexedDB, or weft itself (same page, repetitions alternating). */
+  reference: "raw" | "weft";
+  /** The write whose database the reads of its scale run on (ingest). */
+  seedsReads?: boolean;
   /** Measured repetitions (the median is reported) and unmeasured warm-ups before them. */
   reps: number;
   warmup: number;
-  /** What weft should reach, as a ratio to the baseline. Provisional until the core exists. */
+  /** What weft should reach, as a ratio to the reference; "—" where none is set yet. */
   target: string;
-  baseline: () => Promise<Rep>;
+  /** For `figure` workloads: the values reported. */
+  figures?: FigureSpec[];
+  baseline?: () => Promise<Rep>;
   weft?: () => Promise<Rep>;
 }
 
-/** weft's side of one workload: one repetition at `size` calls (see weft-workloads.ts). */
+/** weft's side of one workload: one repetition at scale `size` (see weft-workloads.ts). */
 export type WeftWorkload = (size: number, rep: number) => Promise<Rep>;
 
 const PAGE_SIZE = 50;
+/** The scale that `--quick` runs, and the only one of the workloads that do not grow with it. */
+export const SMALL_SCALE = 10_000;
 const READ = { kind: "read", reps: 7, warmup: 2 } as const;
+/** Reads that scan a whole table: fewer repetitions keep the 100k run short. */
+const SCAN = { kind: "read", reps: 5, warmup: 1 } as const;
 const WRITE = { kind: "write", reps: 3, warmup: 0 } as const;
+const RAW = { reference: "raw" } as const;
 
 /** Offset of the page at 90% depth of the roots, on a page boundary. */
 export function deepOffset(size: number): number {
@@ -52,28 +95,65 @@ export function baselineWorker(): Remote<BaselineApi> {
   return baselineApi;
 }
 
-/** All workloads at one size, in run order: ingest first, its database then serves the reads. */
-export function workloadsAt(size: number): Workload[] {
+type Def = Omit<Workload, "weft" | "scale" | "size" | "unit"> & { size?: number; unit?: Workload["unit"]; only?: number };
+
+/** All workloads at one scale, in table order (the driver runs writes first, the seeding one last). */
+export function workloadsAt(scale: number): Workload[] {
   const b = baselineWorker();
   let rep = 0;
   const traceRep = () => rep++;
-  const defs: Array<Omit<Workload, "weft" | "size">> = [
-    { id: "ingest", name: "B1 ingest, one transaction", ...WRITE, target: "≤ 2×", baseline: () => b.ingest(size) },
-    { id: "roots-page-1", name: "B2 roots newest first, page 1", ...READ, target: "≤ 2×", baseline: () => b.rootsPage(size, 0) },
-    { id: "roots-page-10", name: "B2 roots newest first, page 10", ...READ, target: "≤ 3×", baseline: () => b.rootsPage(size, 9 * PAGE_SIZE) },
+  let withoutRep = 0;
+  const defs: Def[] = [
+    { id: "ingest", name: "B1 ingest, one transaction", ...WRITE, ...RAW, seedsReads: true, target: "≤ 2×", baseline: () => b.ingest(scale) },
+    { id: "roots-page-1", name: "B2 roots newest first, page 1", ...READ, ...RAW, target: "≤ 2×", baseline: () => b.rootsPage(scale, 0) },
+    { id: "roots-page-10", name: "B2 roots newest first, page 10", ...READ, ...RAW, target: "≤ 3×", baseline: () => b.rootsPage(scale, 9 * PAGE_SIZE) },
     {
       id: "roots-page-90pct",
       name: "B2 roots newest first, page at 90% depth",
       ...READ,
+      ...RAW,
       target: "≤ 5× (baseline is keyset)",
-      baseline: () => b.rootsPage(size, deepOffset(size)),
+      baseline: () => b.rootsPage(scale, deepOffset(scale)),
     },
-    { id: "op-status-page", name: "B3 op + status filter, page 1 + count", ...READ, target: "≤ 3×", baseline: () => b.opStatusPage(size) },
-    { id: "trace-fetch", name: "B4 whole trace (10 calls)", ...READ, target: "≤ 2×", baseline: () => b.traceFetch(size, traceRep()) },
+    { id: "op-status-page", name: "B3 op + status filter, page 1 + count", ...READ, ...RAW, target: "≤ 3×", baseline: () => b.opStatusPage(scale) },
+    { id: "trace-fetch", name: "B4 whole trace (10 calls)", ...READ, ...RAW, target: "≤ 2×", baseline: () => b.traceFetch(scale, traceRep()) },
+    {
+      id: "calls-costs-page",
+      name: "C1 newest calls, page 1, include_costs + include_feedback, vs weft without them",
+      // A few ms a request, weft against weft: more repetitions steady the ratio.
+      kind: "read",
+      reps: 15,
+      warmup: 3,
+      reference: "weft",
+      target: "≤ 2×",
+      baseline: () => callsPage(false)(scale, withoutRep++),
+    },
+    { id: "table-create", name: "T1 table_create", ...WRITE, ...RAW, only: SMALL_SCALE, unit: "rows", target: "≤ 1.5×", baseline: () => b.tableCreate(scale) },
+    { id: "table-sorted-page", name: "T2 table page of 50 sorted by score", ...SCAN, ...RAW, unit: "rows", target: "—", baseline: () => b.tableSortedPage(scale) },
+    { id: "table-deep-page", name: "T3 table page of 50 at 90% depth, unsorted", ...READ, ...RAW, unit: "rows", target: "—", baseline: () => b.tableDeepPage(scale) },
+    { id: "refs-read-batch", name: "R1 refs_read_batch, 2 in 5 with a path", ...READ, ...RAW, only: SMALL_SCALE, size: REF_OBJECTS, unit: "refs", target: "—", baseline: () => b.refsReadBatch() },
+    {
+      id: "op-overhead",
+      name: "O1 traced sync op",
+      kind: "figure",
+      reps: 5,
+      warmup: 1,
+      reference: "weft",
+      only: SMALL_SCALE,
+      size: OP_CALLS,
+      target: "≤ 50 µs",
+      figures: [
+        { key: "overhead_us", name: "O1 traced sync op, main-thread overhead per call", unit: "µs", target: "≤ 50 µs" },
+        { key: "wall_overhead_us", name: "O1 the same, with the main thread's work between chunks", unit: "µs", target: "≤ 50 µs" },
+      ],
+    },
   ];
-  return defs.map((def) => {
-    const weft = weftWorkloads[def.id];
-    let weftRep = 0;
-    return weft ? { ...def, size, weft: () => weft(size, weftRep++) } : { ...def, size };
-  });
+  return defs
+    .filter((def) => def.only === undefined || def.only === scale)
+    .map(({ only: _only, size, unit, ...def }) => {
+      const weft = weftWorkloads[def.id];
+      let weftRep = 0;
+      const workload: Workload = { ...def, scale, size: size ?? scale, unit: unit ?? "calls" };
+      return weft ? { ...workload, weft: () => weft(scale, weftRep++) } : workload;
+    });
 }
