@@ -37,6 +37,17 @@ describe("client in Chromium", () => {
     await page.close();
   });
 
+  it("attaches costs and feedback to a page of calls through the worker (include_costs, include_feedback)", async () => {
+    const page = await h.newPage(pageUrl(freshDb()));
+    const rows = await page.evaluate(() => (globalThis as unknown as G).clientPage.costsAndFeedback());
+    expect(rows.map((r) => r.id)).toEqual(["cf-0", "cf-1", "cf-2"]);
+    expect(rows[0]?.cost).toBeCloseTo(2, 9); // 1000 × 0.001 + 500 × 0.002
+    expect(rows[1]?.cost).toBeCloseTo(2, 9);
+    expect(rows[2]?.cost).toBeNull(); // no usage, no costs
+    expect(rows.map((r) => r.feedback)).toEqual([["wandb.reaction.1"], ["wandb.note.1"], []]);
+    await page.close();
+  });
+
   it("delivers errors as real WeftErrors in the page, unary and streaming", async () => {
     const page = await h.newPage(pageUrl(freshDb()));
     expect(await page.evaluate(() => (globalThis as unknown as G).clientPage.badQuery())).toEqual({

@@ -101,6 +101,37 @@ const api = {
     const client = createClient({ worker });
     return seen(client.calls_query({ project_id: PROJECT }));
   },
+  /**
+   * Calls with LLM usage, a project price, a reaction and a note, then one page with include_costs and
+   * include_feedback: what the viewer shows per call.
+   */
+  async costsAndFeedback(): Promise<Array<{ id: string; cost: number | null; feedback: string[] }>> {
+    const client = current.client;
+    const usage = { "cost-test-model": { requests: 1, prompt_tokens: 1000, completion_tokens: 500 } };
+    for (let i = 0; i < 3; i++) {
+      const id = `cf-${i}`;
+      void client.call_start({ start: { project_id: PROJECT, id, trace_id: id, op_name: "llm", started_at: new Date(), attributes: {}, inputs: { i } } });
+      void client.call_end({ end: { project_id: PROJECT, id, ended_at: new Date(), output: "ok", summary: i < 2 ? { usage } : {} } });
+    }
+    await client.flush();
+    await client.cost_create({
+      project_id: PROJECT,
+      costs: { "cost-test-model": { prompt_token_cost: 0.001, completion_token_cost: 0.002, effective_date: "2020-01-01T00:00:00Z" } },
+    });
+    const ref = (id: string): string => `weave:///${PROJECT}/call/${id}`;
+    await client.feedback_create({ project_id: PROJECT, weave_ref: ref("cf-0"), feedback_type: "wandb.reaction.1", payload: { emoji: "👍" } });
+    await client.feedback_create({ project_id: PROJECT, weave_ref: ref("cf-1"), feedback_type: "wandb.note.1", payload: { note: "checked" } });
+    const page = await client.calls_query({ project_id: PROJECT, filter: { op_names: ["llm"] }, include_costs: true, include_feedback: true });
+    return page.calls.map((c) => {
+      const weave = (c.summary?.["weave"] ?? {}) as { costs?: Record<string, { prompt_tokens_total_cost: number; completion_tokens_total_cost: number }>; feedback?: Array<{ feedback_type: string }> };
+      const entry = weave.costs?.["cost-test-model"];
+      return {
+        id: c.id,
+        cost: entry ? entry.prompt_tokens_total_cost + entry.completion_tokens_total_cost : null,
+        feedback: (weave.feedback ?? []).map((f) => f.feedback_type),
+      };
+    });
+  },
   /** Replaces the client with a fresh worker + client on `name`. */
   async reopen(name: string, livenessTimeoutMs?: number): Promise<void> {
     await current.client.close();
