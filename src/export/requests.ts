@@ -9,6 +9,7 @@
  */
 import type { CallSchema } from "../schema/calls";
 import type { CostQueryOutput } from "../schema/costs";
+import { FEEDBACK_HEAD_DEFAULTS } from "../schema/feedback";
 import type { FeedbackRowOut, SourceRow } from "./plan";
 import { rewriteValue, type RefRewrite } from "./ref-rewrite";
 
@@ -192,23 +193,6 @@ export function fileCreateBody(name: string, content: Uint8Array, rw: RefRewrite
   return { project_id: rw.toProject, name, content };
 }
 
-/** HEAD feedback columns and the value they read back as when unset (weft and ClickHouse defaults). */
-const HEAD_FEEDBACK_DEFAULTS: Record<string, unknown> = {
-  queue_id: null,
-  scorer_tags: [],
-  scorer_tag_reasons: {},
-  scorer_tag_confidences: {},
-  scorer_ratings: {},
-  scorer_rating_reasons: {},
-  scorer_rating_confidences: {},
-  span_agent_name: "",
-  span_agent_version: "",
-  span_status_code: "UNSET",
-  span_conversation_id: "",
-  span_trace_id: "",
-  scorer_trace_id: "",
-};
-
 /** Payload keys the server derives from a reaction's emoji. */
 const REACTION_DERIVED = ["alias", "detoned", "detoned_alias"];
 
@@ -240,7 +224,7 @@ export function feedbackCreateBody(row: FeedbackRowOut, rw: RefRewrite): Feedbac
     const value = row[key];
     if (typeof value === "string") body[key] = rewriteValue(value, rw);
   }
-  for (const [key, fallback] of Object.entries(HEAD_FEEDBACK_DEFAULTS)) {
+  for (const [key, fallback] of Object.entries(FEEDBACK_HEAD_DEFAULTS)) {
     if (!isDefault(row[key], fallback)) body[key] = rewriteValue(row[key], rw);
   }
   return body;

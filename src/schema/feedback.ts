@@ -146,3 +146,23 @@ export type FeedbackReplaceReq = z.infer<typeof FeedbackReplaceReqSchema>;
 /** `feedback_replace` response: same shape as the create response, for the new row (§3.6). */
 export const FeedbackReplaceResSchema = FeedbackCreateResSchema;
 export type FeedbackReplaceRes = z.infer<typeof FeedbackReplaceResSchema>;
+
+/**
+ * ClickHouse's defaults for the HEAD feedback columns: what a row that never set them reads back as
+ * (the server fills them on read; the exporter leaves them out of requests when they hold them).
+ */
+export const FEEDBACK_HEAD_DEFAULTS = {
+  queue_id: null,
+  scorer_tags: [],
+  scorer_tag_reasons: {},
+  scorer_tag_confidences: {},
+  scorer_ratings: {},
+  scorer_rating_reasons: {},
+  scorer_rating_confidences: {},
+  span_agent_name: "",
+  span_agent_version: "",
+  span_status_code: "UNSET",
+  span_conversation_id: "",
+  span_trace_id: "",
+  scorer_trace_id: "",
+} as const;

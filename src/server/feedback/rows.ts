@@ -5,7 +5,7 @@
  */
 import { v7 as uuidv7 } from "uuid";
 import { formatDateTime } from "../../schema/common";
-import type { Feedback, FeedbackCreateReq } from "../../schema/feedback";
+import { FEEDBACK_HEAD_DEFAULTS as HEAD_DEFAULTS, type Feedback, type FeedbackCreateReq } from "../../schema/feedback";
 import type { ServerContext } from "../context";
 import type { FeedbackRow } from "../db";
 
@@ -18,22 +18,6 @@ export type FeedbackOut = Pick<
   "id" | "feedback_type" | "weave_ref" | "payload" | "creator" | "created_at" | "wb_user_id" | "annotation_ref" | "runnable_ref" | "call_ref" | "trigger_ref"
 >;
 
-/** ClickHouse's defaults for the HEAD columns, which is what a row that never set them reads back as. */
-const HEAD_DEFAULTS = {
-  queue_id: null,
-  scorer_tags: [],
-  scorer_tag_reasons: {},
-  scorer_tag_confidences: {},
-  scorer_ratings: {},
-  scorer_rating_reasons: {},
-  scorer_rating_confidences: {},
-  span_agent_name: "",
-  span_agent_version: "",
-  span_status_code: "UNSET",
-  span_conversation_id: "",
-  span_trace_id: "",
-  scorer_trace_id: "",
-} as const;
 type HeadColumn = keyof typeof HEAD_DEFAULTS;
 const HEAD_COLUMNS = Object.keys(HEAD_DEFAULTS) as HeadColumn[];
 
