@@ -140,3 +140,19 @@ describe("expand_columns", () => {
     expect(c?.inputs["x"]).toBe(foreign);
   });
 });
+
+describe("ref-like garbage in outputs (M-01, M-02)", () => {
+  it("stores and reads back calls whose output is a malformed weave ref or an artifact URL", async () => {
+    const s = makeServer();
+    const weaveGarbage = "weave:///entity/project/object/toxic-extra-path/object:latest";
+    const artifactGarbage = "wandb-artifact:///entity/project/toxic-extra-path/artifact:latest";
+    await call(s, "m1", 1, {}, weaveGarbage);
+    await call(s, "m2", 2, { a: artifactGarbage }, artifactGarbage);
+    const m1 = (await s.call_read({ project_id: PROJECT, id: "m1" })).call;
+    const m2 = (await s.call_read({ project_id: PROJECT, id: "m2" })).call;
+    expect(m1?.output).toBe(weaveGarbage);
+    expect(m2?.output).toBe(artifactGarbage);
+    expect(m2?.inputs).toEqual({ a: artifactGarbage });
+    expect(m2?.summary?.["weave"]).toMatchObject({ status: "success" });
+  });
+});

@@ -9,6 +9,7 @@ import type { ObjectRow } from "../db";
 import { strDigest } from "../digest";
 import { pythonJsonDumps } from "../python-json";
 import { internalRefsIn, toInternalRefs } from "../refs/convert";
+import { checkMonitorQuery } from "./monitor-query";
 import { pyRepr, validateObjectId } from "./names";
 import { objectKind, processIncomingObjectVal } from "./process-val";
 import { versionsOf, withState } from "./rows";
@@ -42,6 +43,7 @@ function prepareVersion(obj: ObjSchemaForInsert): PreparedVersion {
     );
   }
   validateObjectId(obj.object_id);
+  checkMonitorQuery(processed.val, processed.baseObjectClass, processed.leafObjectClass);
   return {
     digest,
     kind: objectKind(processed.val),
