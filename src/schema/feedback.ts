@@ -28,10 +28,20 @@ const StringMap = z.record(z.string(), z.string());
 const NumberMap = z.record(z.string(), z.number());
 
 /**
+ * `span_status_code`: the OpenTelemetry status of the scored turn. ClickHouse stores it as
+ * `Enum8('UNSET'=0, 'OK'=1, 'ERROR'=2)` and refuses any other value on insert; weft refuses it up front.
+ */
+export const SpanStatusCodeSchema = z.enum(["UNSET", "OK", "ERROR"]);
+export type SpanStatusCode = z.infer<typeof SpanStatusCodeSchema>;
+
+/**
  * The fields a feedback row is made of, shared by the create request and the stored row. The
  * `queue_id`, `scorer_*` and `span_*` fields are HEAD's (annotation queues, agent-monitor scorers);
- * the Python SDK sends them with their defaults (`[]`, `{}`, `""`, `"UNSET"`) on every create, so they
- * must validate even though weft gives them no meaning beyond storing them.
+ * the Python SDK sends them with their defaults (`[]`, `{}`, `""`, `"UNSET"`) on every create. The
+ * scorer columns are typed as ClickHouse types them (`Array(String)`, `Map(String, String)`,
+ * `Map(String, Float64)`), are allowed only on scorer feedback types (checked by the server, with
+ * Weave's message) and are queryable: `$contains` on `scorer_tags` is membership, `scorer_ratings.<key>`
+ * a map lookup (conformance FB-10, FB-11).
  */
 const feedbackFields = {
   project_id: ProjectIdSchema,
@@ -53,7 +63,7 @@ const feedbackFields = {
   scorer_rating_confidences: NumberMap.optional(),
   span_agent_name: z.string().optional(),
   span_agent_version: z.string().optional(),
-  span_status_code: z.string().optional(),
+  span_status_code: SpanStatusCodeSchema.optional(),
   span_conversation_id: z.string().optional(),
   span_trace_id: z.string().optional(),
   scorer_trace_id: z.string().optional(),

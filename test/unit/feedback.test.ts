@@ -264,6 +264,17 @@ describe("payload rules (§3.2)", () => {
     expect(rows[0]).toMatchObject({ runnable_ref, call_ref, trigger_ref, payload: { output: 1 } });
   });
 
+  it("FB-19 (the part without queues): an unknown queue_id is refused with Weave's message; none reads back null", async () => {
+    const s = setup();
+    // weft has no annotation queues, so every queue id is one Weave's lookup would not find.
+    const queue_id = "00000000-0000-0000-0000-000000000000";
+    await rejects(() => s.create({ queue_id }), "VALIDATION", `Queue ${queue_id} not found or has been deleted`);
+    expect(await s.count()).toBe(0);
+    await s.create({ queue_id: null });
+    expect(await s.query({ fields: ["queue_id"] })).toEqual([{ queue_id: null }]);
+    expect(await s.count(eq("queue_id", queue_id))).toBe(0);
+  });
+
   it("feedback_create_batch validates every item before writing any", async () => {
     const s = setup();
     const batch = (items: unknown[]) => feedback.feedbackCreateBatch(s.ctx, METHODS.feedback_create_batch.req.parse({ batch: items }));

@@ -81,6 +81,31 @@ export function unknownFieldError(field: string, path: string): WeftError {
   return new WeftError("VALIDATION", `Unknown field: ${field}`, { field, issues: [{ path, message: `Unknown field: ${field}` }] });
 }
 
+/**
+ * `<map column>.<key>` (`scorer_ratings._rating_`, `scorer_tag_reasons.high-quality`) as ClickHouse
+ * reads it: `if(mapContains(col, key), col[key], NULL)`, since a bare `col[key]` would give 0 or `''`
+ * for a missing key and match `== 0` (FB-11). The key is everything after the first dot, unsplit, as
+ * Weave takes it. String-valued maps take a literal's cast like a JSON path (Weave casts them with
+ * `toFloat64OrNull` & co.); Float64 ones compare as numbers. Undefined for any other name.
+ * Does not throw.
+ */
+export function mapKeyField(field: string): ResolvedField<FeedbackView> | undefined {
+  const dot = field.indexOf(".");
+  const column = field.slice(0, dot) as FeedbackColumn;
+  const type = dot > 0 ? MAP_COLUMNS[column] : undefined;
+  if (!type) return undefined;
+  const key = field.slice(dot + 1);
+  return {
+    type,
+    name: field,
+    castsLikeJson: type === "string",
+    get: (v) => {
+      const map = columnValue(v.row, column) as Record<string, unknown>;
+      return Object.hasOwn(map, key) ? map[key] : null;
+    },
+  };
+}
+
 /** The catalog of feedback fields for `compileQuery`/`compileSortKey`. */
 export const FEEDBACK_FIELDS: FieldCatalog<FeedbackView> = {
   /**
@@ -94,20 +119,8 @@ export const FEEDBACK_FIELDS: FieldCatalog<FeedbackView> = {
       const parts = splitFieldPath(field.slice("payload.".length));
       return { type: "json", name: field, get: (v) => getJsonPath(v.payload(), parts) };
     }
-    const dot = field.indexOf(".");
-    const mapType = dot > 0 ? MAP_COLUMNS[field.slice(0, dot) as FeedbackColumn] : undefined;
-    if (mapType) {
-      const col = field.slice(0, dot) as FeedbackColumn;
-      const key = field.slice(dot + 1);
-      return {
-        type: mapType,
-        name: field,
-        get: (v) => {
-          const map = columnValue(v.row, col) as Record<string, unknown>;
-          return Object.hasOwn(map, key) ? map[key] : null;
-        },
-      };
-    }
+    const mapKey = mapKeyField(field);
+    if (mapKey) return mapKey;
     throw unknownFieldError(name, "query");
   },
 };

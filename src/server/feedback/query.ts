@@ -13,7 +13,7 @@ import { compileQuery } from "../query/compile-expr";
 import { getJsonPath, splitFieldPath } from "../query/field-path";
 import { compileSortKey, sortRows } from "../query/sort";
 import { jsonToChString } from "../query/values";
-import { FEEDBACK_FIELDS, FeedbackView, normalizeFeedbackField, unknownFieldError } from "./catalog";
+import { FEEDBACK_FIELDS, FeedbackView, mapKeyField, normalizeFeedbackField, unknownFieldError } from "./catalog";
 import { columnValue, FEEDBACK_COLUMNS, type FeedbackColumn } from "./rows";
 
 const COUNT_FIELD = "count(*)";
@@ -25,8 +25,9 @@ interface Projection {
 }
 
 /**
- * Resolves `fields` into projections: a column, or a `payload.<path>` read as the ClickHouse
- * JSON_VALUE string (`''` when missing, minified JSON for objects), keyed by the requested name.
+ * Resolves `fields` into projections: a column, a `payload.<path>` read as the ClickHouse
+ * JSON_VALUE string (`''` when missing, minified JSON for objects), or a scorer map key (its value,
+ * null when absent), keyed by the requested name.
  * @throws WeftError VALIDATION "Unknown field: …"
  */
 function projections(fields: readonly string[] | null | undefined): Projection[] {
@@ -41,6 +42,8 @@ function projections(fields: readonly string[] | null | undefined): Projection[]
       const parts = splitFieldPath(field.slice("payload.".length));
       return { key: name, read: (v) => jsonToChString(getJsonPath(v.payload(), parts)) };
     }
+    const mapKey = mapKeyField(field);
+    if (mapKey) return { key: name, read: (v) => mapKey.get(v) };
     throw unknownFieldError(name, "fields");
   });
 }

@@ -11,7 +11,8 @@ import type { FeedbackRow } from "../db";
 
 /**
  * One `summary.weave.feedback` entry of a call (§3.8): the columns Weave's hydration query selects,
- * with `payload` parsed and `created_at` as ISO-8601.
+ * with `payload` parsed and `created_at` as ISO-8601. HEAD's `FEEDBACK_QUERY_FIELDS` also selects the
+ * six `scorer_*` columns; they are not added here yet because the calls read path owns this shape.
  */
 export type FeedbackOut = Pick<
   Feedback,

@@ -16,8 +16,10 @@ const REACTION_TYPE = "wandb.reaction.1";
 const NOTE_TYPE = "wandb.note.1";
 const ANNOTATION_PREFIX = "wandb.annotation";
 const RUNNABLE_PREFIX = "wandb.runnable";
-const AGENT_MONITOR_PREFIX = "wandb.agent_monitor";
-const AGENT_USER_FEEDBACK_PREFIX = "wandb.agent_user_feedback";
+// The two agent types are exact names (Weave's `feedback_type_is_agent_*` compare with ==), unlike the
+// annotation and runnable prefixes: `wandb.agent_monitor.x` is an ordinary type.
+const AGENT_MONITOR_TYPE = "wandb.agent_monitor";
+const AGENT_USER_FEEDBACK_TYPE = "wandb.agent_user_feedback";
 const MAX_NOTE_CHARS = 1024;
 const SCORER_FIELDS = [
   "scorer_tags",
@@ -97,7 +99,7 @@ function checkTypeAndRefs(req: FeedbackCreateReq): void {
     if (refName(ref) !== subname) throw invalid(`runnable_ref must point to an object with name ${subname}`, "runnable_ref");
     if (ref.kind === "op" && !req.call_ref) throw invalid("call_ref is required for runnable feedback on ops", "call_ref");
     if (!Object.hasOwn(req.payload, "output")) payloadFail("output: field required");
-  } else if (type.startsWith(AGENT_MONITOR_PREFIX)) {
+  } else if (type === AGENT_MONITOR_TYPE) {
     if (!req.runnable_ref) throw invalid("runnable_ref is required for agent monitor feedback", "runnable_ref");
     if (req.call_ref == null) throw invalid("call_ref is required for agent monitor feedback", "call_ref");
     if (req.trigger_ref == null) throw invalid("trigger_ref is required for agent monitor feedback", "trigger_ref");
@@ -109,15 +111,18 @@ function checkTypeAndRefs(req: FeedbackCreateReq): void {
     throw invalid("trigger_ref is not allowed for non-runnable feedback", "trigger_ref");
   }
   // Typed scorer columns are reserved for scorer-generated feedback (HEAD).
-  const scorerAllowed = [RUNNABLE_PREFIX, AGENT_MONITOR_PREFIX, AGENT_USER_FEEDBACK_PREFIX].some((p) => type.startsWith(p));
-  if (!scorerAllowed && SCORER_FIELDS.some((f) => isSet(req[f]))) {
+  const scorerAllowed = type.startsWith(RUNNABLE_PREFIX) || type === AGENT_MONITOR_TYPE || type === AGENT_USER_FEEDBACK_TYPE;
+  const scorerField = SCORER_FIELDS.find((f) => isSet(req[f]));
+  if (!scorerAllowed && scorerField) {
+    // Weave's message names all six columns; the issue path names the one this request set.
     throw invalid(
       "scorer_tags, scorer_tag_reasons, scorer_tag_confidences, scorer_ratings, scorer_rating_reasons, and " +
         "scorer_rating_confidences are only allowed on wandb.agent_monitor, wandb.agent_user_feedback, or wandb.runnable feedback",
-      "scorer_tags",
+      scorerField,
     );
   }
-  if (type.startsWith(AGENT_USER_FEEDBACK_PREFIX) && !isSet(req.scorer_tags)) {
+  // An agent user feedback's value is the tag itself; an empty one would be noise.
+  if (type === AGENT_USER_FEEDBACK_TYPE && !isSet(req.scorer_tags)) {
     throw invalid("scorer_tags is required for agent user feedback", "scorer_tags");
   }
 }

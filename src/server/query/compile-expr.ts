@@ -23,7 +23,7 @@ interface Node<Row> {
   kind: Kind;
   /** `none`: a scalar; `any`: a list where one matching element suffices; `member`: an array column. */
   list: "none" | "any" | "member";
-  /** A bare dynamic JSON field: comparing it with a number/bool literal casts it (§2.9.2). */
+  /** A bare dynamic JSON field (or a `castsLikeJson` one): comparing it with a number/bool literal casts it (§2.9.2). */
   json: boolean;
   /** Set only for `$literal`s (and their coerced forms): coercion and cast inference key on it. */
   constant?: { value: Scalar };
@@ -163,7 +163,10 @@ function fieldNode<Row>(field: ResolvedField<Row>): Node<Row> {
     case "string_list":
       return { kind: "string", list: "member", json: false, ev: (row) => (get(row) as string[] | null) ?? EMPTY };
     default:
-      return { kind: field.type, list: "none", json: false, ev: (row) => { const v = get(row); return v === undefined ? null : v; } };
+      return {
+        kind: field.type, list: "none", json: field.castsLikeJson === true,
+        ev: (row) => { const v = get(row); return v === undefined ? null : v; },
+      };
   }
 }
 

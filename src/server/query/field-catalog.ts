@@ -30,6 +30,12 @@ export interface ResolvedField<Row> {
    * string_list: string[] (e.g. input_refs)
    */
   get(row: Row): unknown;
+  /**
+   * A `string` field whose text takes a literal's cast the way a JSON path does (`= 7` compares
+   * `toInt64OrNull(text)`), while a missing value stays NULL: Weave's `Map(String, String)` keys such
+   * as `scorer_tag_reasons.<tag>` (§3.4). Absent means a plain column that compares natively.
+   */
+  castsLikeJson?: boolean;
 }
 
 /** A domain's fields, by the names `$getField` and `sort_by.field` use. */
