@@ -14,6 +14,7 @@ import { CallPages, PAGE_SIZE } from "./calls-pages";
 import { buildSelection, pageRequest, viewKey } from "./calls-request";
 import { columnSpec, type ColumnSpec } from "./columns";
 import { errorText } from "./errors";
+import { firstRowsMarked, markFirstRows, noFirstRows } from "./first-rows";
 import { formatCost, formatCount, formatLatency, formatTime } from "./format";
 import { opLabel } from "./refs";
 import { StatusBadge } from "./status-badge";
@@ -23,11 +24,6 @@ import type { Call } from "./weft-types";
 
 const ROW_HEIGHT = 34;
 const HEADER_HEIGHT = 34;
-/**
- * Rows are keyed by their slot (index modulo this), not their index, so scrolling reuses the same
- * DOM rows with new text instead of removing and creating them. Larger than any visible range.
- */
-const ROW_SLOTS = 256;
 
 export interface CallsTableProps {
   state: ViewState;
@@ -45,7 +41,12 @@ function pathText(value: unknown): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
-function Cell({ spec, call }: { spec: ColumnSpec; call: Call }): ComponentChildren {
+/**
+ * One cell; empty while its row's page loads. A loading row renders `Cell` too, so when the page
+ * arrives a text cell's text node only gets new text instead of being replaced.
+ */
+function Cell({ spec, call }: { spec: ColumnSpec; call: Call | undefined }): ComponentChildren {
+  if (!call) return "";
   switch (spec.id) {
     case "op":
       return h("span", { class: "op-name", title: call.op_name }, opLabel(call.op_name));
@@ -89,13 +90,18 @@ export function CallsTable(props: CallsTableProps): ComponentChildren {
   const specs = useMemo(() => state.columns.map(columnSpec), [state.columns.join(",")]);
   const width = specs.reduce((sum, spec) => sum + spec.width, 0);
 
-  // One row cache per view; a new filter, sort or column set starts from scratch at the top.
-  const pages = useMemo(
-    () =>
-      new CallPages((offset, limit) => queryCalls(pageRequest(stateRef.current, offset, limit)), rerender),
-    [key],
-  );
+  // One row cache per view; a new filter, sort or column set starts from scratch at the top. The
+  // first page is asked for right here, in the render that creates the cache: an effect would
+  // send it only after the browser has painted the empty table, a frame later.
+  const pages = useMemo(() => {
+    const fresh = new CallPages((offset, limit) => queryCalls(pageRequest(stateRef.current, offset, limit)), rerender);
+    fresh.want(0, PAGE_SIZE - 1);
+    return fresh;
+  }, [key]);
   useEffect(() => () => pages.dispose(), [pages]);
+  useEffect(() => {
+    void pages.firstPage.then(() => pages.extent() === 0 && noFirstRows());
+  }, [pages]);
 
   // Counting scans at 100k calls (seconds): recount on live updates at most every 5 s, and never
   // while a count for this view is still running.
@@ -167,6 +173,9 @@ export function CallsTable(props: CallsTableProps): ComponentChildren {
   });
 
   const items = virtualizer.getVirtualItems();
+  useLayoutEffect(() => {
+    if (!firstRowsMarked() && items.some((item) => pages.row(item.index) !== undefined)) markFirstRows();
+  });
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? Math.min(count, PAGE_SIZE) - 1;
   useEffect(() => {
@@ -198,14 +207,23 @@ export function CallsTable(props: CallsTableProps): ComponentChildren {
     }),
   );
 
-  const rows = items.map((item) => {
+  // Rows are keyed by slot, their index modulo the number of rows drawn, and rendered in slot order.
+  // The range drawn is contiguous, so the slots of one render are distinct, and a row that scrolls
+  // out frees exactly the slot the row scrolling in takes: scrolling (even a screen at a time) gives
+  // the same DOM rows new text and a new offset, with no row created, removed or moved. (Keyed by
+  // index modulo a larger constant, a screen-sized jump recreated every row; in index order, every
+  // scroll step moved them.) Screen readers get the order from `aria-rowindex`.
+  const slots = Math.max(1, items.length);
+  const bySlot = [...items].sort((a, b) => (a.index % slots) - (b.index % slots));
+  const rows = bySlot.map((item) => {
     const call = pages.row(item.index);
     const selected = call !== undefined && call.id === props.selectedCallId;
     return h(
       "div",
       {
-        key: item.index % ROW_SLOTS,
+        key: item.index % slots,
         role: "row",
+        "aria-rowindex": item.index + 2, // the header is row 1
         class: `ct-row${call ? "" : " loading"}${selected ? " selected" : ""}${item.index % 2 ? " odd" : ""}`,
         tabIndex: call ? 0 : -1,
         "data-call-id": call?.id,
@@ -218,7 +236,7 @@ export function CallsTable(props: CallsTableProps): ComponentChildren {
           : undefined,
       },
       specs.map((spec) =>
-        h("div", { key: spec.id, role: "cell", class: `ct-cell c-${spec.kind === "path" ? "path" : spec.id}`, style: { width: `${spec.width}px` } }, call ? h(Cell, { spec, call }) : ""),
+        h("div", { key: spec.id, role: "cell", class: `ct-cell c-${spec.kind === "path" ? "path" : spec.id}`, style: { width: `${spec.width}px` } }, h(Cell, { spec, call })),
       ),
     );
   });
@@ -226,7 +244,7 @@ export function CallsTable(props: CallsTableProps): ComponentChildren {
   const error = countError ?? (pages.error ? errorText(pages.error) : null);
   return h(
     "div",
-    { class: "calls-table", role: "table", "aria-rowcount": count, "aria-busy": total === null },
+    { class: "calls-table", role: "table", "aria-rowcount": count + 1, "aria-busy": total === null },
     h(
       "div",
       { class: "ct-status" },

@@ -6,6 +6,7 @@
 import { h, type ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { parseExpr } from "./calls-request";
+import { afterFirstRows } from "./first-rows";
 import { BUILTIN_SPECS, PATH_COLUMN, isBuiltin } from "./columns";
 import { opLabel } from "./refs";
 import { PROJECT_ID, client } from "./store";
@@ -53,7 +54,10 @@ function OpPicker({ state, tick, onChange }: FiltersProps): ComponentChildren {
   const slowTick = useThrottled(tick, 10_000);
   useEffect(() => {
     let stale = false;
-    void loadOpOptions().then((found) => !stale && setOptions(found));
+    // Not in front of the table's first page: the op list is only needed once someone opens it.
+    void afterFirstRows()
+      .then(loadOpOptions)
+      .then((found) => !stale && setOptions(found));
     return () => {
       stale = true;
     };

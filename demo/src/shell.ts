@@ -9,6 +9,7 @@ import { ensureSimPrice, startTracing } from "./app/assistant";
 import { AssistantPanel } from "./assistant-panel";
 import { ChartTab } from "./chart";
 import { ExportDialog } from "./export-dialog";
+import { afterFirstRows } from "./first-rows";
 import { formatBytes } from "./format";
 import { onStoreChange } from "./live";
 import { ObjectsTab } from "./objects";
@@ -68,7 +69,9 @@ function StoreSize({ tick }: { tick: number }): ComponentChildren {
   const [info, setInfo] = useState<{ usage: number | null; quota: number | null } | null>(null);
   const slowTick = useThrottled(tick, 2000);
   useEffect(() => {
-    client.storageInfo().then(setInfo, () => setInfo(null));
+    afterFirstRows()
+      .then(() => client.storageInfo())
+      .then(setInfo, () => setInfo(null));
   }, [slowTick]);
   if (!info || info.usage === null) return null;
   const quota = info.quota ? ` of ${formatBytes(info.quota)}` : "";
@@ -96,7 +99,7 @@ export function Shell(): ComponentChildren {
 
   useEffect(() => {
     startTracing();
-    void ensureSimPrice();
+    void afterFirstRows().then(ensureSimPrice);
   }, []);
 
   /** Refs are links handled here: objects and ops open in the objects tab, calls in the trace view. */

@@ -17,8 +17,16 @@ export interface WeaveServer {
   close(): Promise<void>;
 }
 
+export interface WeaveServerOptions {
+  /**
+   * Awaited before a request (not a preflight) is handled, with its method and path: a test holds a
+   * request here (to cancel an export while it is in flight) or slows the server down.
+   */
+  beforeRequest?: (method: string, path: string) => Promise<void> | void;
+}
+
 /** @throws Error when it cannot listen */
-export async function startWeaveServer(): Promise<WeaveServer> {
+export async function startWeaveServer(options: WeaveServerOptions = {}): Promise<WeaveServer> {
   const store = createLocalTraceServer({ dbName: "demo-export-target", indexedDB: new IDBFactory(), IDBKeyRange });
   const listener = toNodeListener(createFetchHandler(store));
   const authorizations: string[] = [];
@@ -31,7 +39,15 @@ export async function startWeaveServer(): Promise<WeaveServer> {
       return;
     }
     authorizations.push(req.headers.authorization ?? "");
-    listener(req, res);
+    if (!options.beforeRequest) {
+      listener(req, res);
+      return;
+    }
+    // The body is read by the handler later; Node buffers it (paused) while we wait.
+    Promise.resolve(options.beforeRequest(req.method ?? "GET", new URL(req.url ?? "/", "http://x").pathname)).then(
+      () => listener(req, res),
+      (error: unknown) => res.writeHead(500).end(String(error)),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {

@@ -66,6 +66,15 @@ async function countText(page: Page): Promise<string> {
   return (await page.getByTestId("call-count").textContent()) ?? "";
 }
 
+/** The export dialog's bar: finished, full (value 100 of 100), with `text` beside it. */
+async function expectFullBar(page: Page, text: string): Promise<void> {
+  const bar = page.getByTestId("export-dialog").getByTestId("export-progress");
+  await poll(() => bar.getAttribute("data-state")).toBe("done");
+  const progress = bar.getByRole("progressbar", { name: "Export progress" });
+  expect(await progress.evaluate((el) => [(el as HTMLProgressElement).value, (el as HTMLProgressElement).max])).toEqual([100, 100]);
+  expect(await bar.getByTestId("export-progress-text").textContent()).toBe(text);
+}
+
 /** "1.23 s" / "456 ms" → milliseconds. */
 function parseLatency(text: string): number {
   const m = /^([\d.]+) (ms|s)$/.exec(text.trim());
@@ -407,12 +416,92 @@ describe("demo page", () => {
       await poll(() => dialog.getByTestId("send-result").textContent(), 60_000).toMatch(new RegExp(`^Exported to ${target.url} as team/assistant-copy: .*\\b${local} calls sent`));
       expect((await target.store.calls_query_stats({ project_id: "team/assistant-copy" })).count).toBe(local);
       expect(new Set(target.authorizations)).toEqual(new Set([`Basic ${Buffer.from("api:demo-key").toString("base64")}`]));
+      // A few hundred calls go in a blink: the bar stays, full, with what was done.
+      await expectFullBar(page, `100% · ${local} calls exported`);
       await shot(page, "export");
 
       await dialog.getByRole("button", { name: "Start export" }).click();
       await poll(() => dialog.getByTestId("send-result").textContent(), 60_000).toContain(`0 calls sent (${local} already there)`);
+      await expectFullBar(page, `100% · ${local} calls exported`);
       expect((await target.store.calls_query_stats({ project_id: "team/assistant-copy" })).count).toBe(local);
     } finally {
+      await page.close();
+      await target.close();
+    }
+  });
+
+  it("cancels an export midway, says how far it got, and resumes it to 100% with every call sent once", async () => {
+    // The receiver holds the second batch of calls until the test lets it go: the export is
+    // cancelled while that request is in flight, after the first batch was stored.
+    let callBatches = 0;
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = (): void => undefined;
+    const isHolding = new Promise<void>((resolve) => (holding = resolve));
+    const target = await startWeaveServer({
+      async beforeRequest(_method, path) {
+        if (path !== "/call/upsert_batch" || ++callBatches !== 2) return;
+        holding();
+        await held;
+      },
+    });
+    const remote = "team/resume-copy";
+    const page = await demo.open(context);
+    try {
+      // Enough calls for several batches of at most 500 items (250 calls).
+      const local = await page.evaluate(async () => {
+        const g = (globalThis as unknown as { weftDemo: { generateSample(n: number, seed?: number): Promise<unknown>; client: { calls_query_stats(req: unknown): Promise<{ count: number }> }; projectId: string } }).weftDemo;
+        await g.generateSample(150, 7);
+        return (await g.client.calls_query_stats({ project_id: g.projectId })).count;
+      });
+      expect(local).toBeGreaterThan(750);
+
+      await page.getByTestId("open-export").click();
+      const dialog = page.getByTestId("export-dialog");
+      await dialog.getByLabel("Server URL").fill(target.url);
+      await dialog.getByLabel("API key").fill("demo-key");
+      await dialog.getByLabel("Remote project (entity/project)").fill(remote);
+      await dialog.getByRole("button", { name: "Start export" }).click();
+      await isHolding;
+      const text = dialog.getByTestId("export-progress-text");
+      await poll(() => text.textContent()).toMatch(/^\d+% · Sending calls \(\d+\/\d+\) · /);
+      expect(await dialog.getByRole("button", { name: "Resume" }).isDisabled()).toBe(true);
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+
+      await poll(() => dialog.getByTestId("send-result").textContent()).toBe("Cancelled. What was sent is remembered: Resume sends the rest.");
+      expect(await dialog.getByTestId("export-progress").getAttribute("data-state")).toBe("cancelled");
+      const cancelled = /^Cancelled at (\d+)% · ([\d,]+) of ([\d,]+) calls exported$/.exec((await text.textContent()) ?? "");
+      expect(cancelled).not.toBeNull();
+      const [pct, sent, planned] = (cancelled ?? []).slice(1).map((v) => Number(v.replace(/,/g, "")));
+      expect(planned).toBe(local);
+      expect(sent).toBeGreaterThan(0);
+      expect(sent).toBeLessThan(local);
+      expect(pct).toBeGreaterThan(0);
+      expect(pct).toBeLessThan(100);
+      expect(await dialog.locator("progress").evaluate((el) => (el as HTMLProgressElement).value)).toBe(pct);
+      await shot(page, "export-cancelled");
+
+      // The cancelled request reaches the store after all (the server had it): the resumed run
+      // sends that batch again, which must not make a second copy of any call.
+      release();
+      await dialog.getByRole("button", { name: "Resume" }).click();
+      await poll(() => dialog.getByTestId("send-result").textContent(), 60_000).toContain(`${local - (sent ?? 0)} calls sent (${sent} already there)`);
+      await expectFullBar(page, `100% · ${local} calls exported`);
+      await shot(page, "export-resumed");
+
+      const ids = (calls: Array<{ id: string }>): string[] => calls.map((c) => c.id).sort();
+      const there = ids((await target.store.calls_query({ project_id: remote, columns: ["id"], limit: 100_000 })).calls);
+      const here = ids(
+        await page.evaluate(async () => {
+          const g = (globalThis as unknown as { weftDemo: { client: { calls_query(req: unknown): Promise<{ calls: Array<{ id: string }> }> }; projectId: string } }).weftDemo;
+          return (await g.client.calls_query({ project_id: g.projectId, columns: ["id"], limit: 100_000 })).calls;
+        }),
+      );
+      expect(there.length).toBe(local);
+      expect(new Set(there).size).toBe(local);
+      expect(there).toEqual(here);
+    } finally {
+      release();
       await page.close();
       await target.close();
     }
