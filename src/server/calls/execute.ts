@@ -17,6 +17,7 @@ import { prefetchFeedback } from "./attachments";
 import { CALL_FIELDS, CallView, isFeedbackField, JSON_ROOTS, type JsonRoot } from "./catalog";
 import { orderExpandColumns, RefExpander } from "./expand";
 import { compileFilter } from "./filter";
+import { readIndexRange } from "./index-read";
 import { type CallsPlan, type IndexRange, keyOf, planCalls } from "./plan";
 import { isVisible } from "./rows";
 
@@ -148,12 +149,8 @@ async function pageFromIndex(ctx: ServerContext, range: IndexRange, dir: "asc" |
     if (dir === "asc") [lower, lowerOpen] = [from.key, !from.inclusive];
     else [upper, upperOpen] = [from.key, !from.inclusive];
   }
-  let coll = ctx.db.calls.where(range.index).between(lower, upper, !lowerOpen, !upperOpen);
-  if (dir === "desc") coll = coll.reverse();
   const skip = offset - (from?.offset ?? 0);
-  if (skip > 0) coll = coll.offset(skip);
-  if (Number.isFinite(limit)) coll = coll.limit(limit);
-  const rows = await coll.toArray();
+  const rows = await readIndexRange(ctx.db, { index: range.index, lower, upper, lowerOpen, upperOpen, dir, offset: skip, limit });
   const [first, last] = [rows[0], rows[rows.length - 1]];
   if (cursors && first && last) {
     // Where this page starts (the same page again) and where the next one starts.

@@ -44,13 +44,14 @@ export async function callEnd(ctx: ServerContext, req: CallEndReq): Promise<Call
   return {};
 }
 
-type ShapeOptions = Pick<
+/** The request fields that decide how selected rows are shaped (also what the bench's read splits pass). */
+export type ShapeOptions = Pick<
   CallsQueryReq,
   "columns" | "include_costs" | "include_storage_size" | "include_total_storage_size" | "expand_columns" | "return_expanded_column_values"
 > & { include_feedback?: boolean | null | undefined };
 
 /** Shapes selected rows: projection, expanded refs (§2.9.6), storage sizes when asked (§2.9.7). */
-async function shapeCalls(ctx: ServerContext, rows: CallRow[], req: ShapeOptions): Promise<CallSchema[]> {
+export async function shapeCalls(ctx: ServerContext, rows: CallRow[], req: ShapeOptions): Promise<CallSchema[]> {
   const cols = resolveColumns(req.columns, req.include_costs === true);
   const calls = rows.map((row) => rowToCall(row, cols));
   const expand = req.expand_columns && req.return_expanded_column_values !== false ? orderExpandColumns(req.expand_columns) : [];

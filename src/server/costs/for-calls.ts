@@ -91,7 +91,7 @@ function costEntry(u: Usage, price: PriceRow): Record<string, unknown> {
  * `summary.weave.costs` for each call that has a price for at least one llm of its `summary.usage`:
  * `{[llm_id]: entry}` (§8.5). Calls without usage, or whose llms have no price, are absent from the
  * map (Weave then leaves `summary.weave.costs` unset, I-02). Candidates are the project's rows for
- * those llms (one indexed read for the whole page) and the bundled defaults.
+ * those llms (one indexed read per llm for the whole page) and the bundled defaults.
  * @throws WeftError STORAGE when IndexedDB fails.
  */
 export async function costsForCalls(ctx: ServerContext, projectId: string, calls: CallForCosts[]): Promise<Map<string, Record<string, unknown>>> {
@@ -99,10 +99,13 @@ export async function costsForCalls(ctx: ServerContext, projectId: string, calls
   const usages = calls.map((call) => usageByLlm(call.usage));
   const llmIds = new Set(usages.flatMap((u) => [...u.keys()]));
   if (llmIds.size === 0) return out;
-  const [rows, defaults] = await Promise.all([
-    ctx.db.costs.where("[project_id+llm_id]").anyOf([...llmIds].map((llm) => [projectId, llm])).toArray(),
+  // One getAll per llm, issued together (a page names one or a few): `anyOf` walks a cursor, one
+  // round trip to the storage backend per step, one after the other.
+  const [perLlm, defaults] = await Promise.all([
+    Promise.all([...llmIds].map((llm) => ctx.db.costs.where("[project_id+llm_id]").equals([projectId, llm]).toArray())),
     defaultPrices(),
   ]);
+  const rows = perLlm.flat();
   const candidates = new Map<string, PriceRow[]>();
   // Primary-key order within an llm is uuidv7 order, i.e. creation order: the tie-break of pickPrice.
   rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
