@@ -1,8 +1,9 @@
 /**
  * Weave's content digests (weave-semantics.md §1): objects, table rows, tables and files are addressed
- * by these, so the same value gets the same digest here and on a Weave server. Hashing is synchronous
- * (@noble/hashes): it runs the same in Node, workers and the main thread, and keeps write paths free of
- * awaits. Nothing here uses Node's Buffer, since it runs in browsers.
+ * by these, so the same value gets the same digest here and on a Weave server. Hashing here is
+ * synchronous (@noble/hashes): it runs the same in Node, workers and the main thread, and keeps write
+ * paths free of awaits. Bulk row hashing, where the caller is async anyway, uses WebCrypto instead
+ * (digest-async.ts). Nothing here uses Node's Buffer, since it runs in browsers.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
@@ -16,8 +17,9 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 /**
  * Unpadded base64 of a 32-byte sha256 in Weave's digest alphabet: ten 3-byte groups, then the last two
  * bytes as three characters (Python strips the one `=` of padding).
+ * @returns 43 characters from `[A-Za-z0-9]`.
  */
-function encodeDigest(b: Uint8Array): string {
+export function encodeDigest(b: Uint8Array): string {
   let out = "";
   let n = 0;
   for (let i = 0; i < 30; i += 3) {
@@ -31,14 +33,17 @@ function encodeDigest(b: Uint8Array): string {
 const encoder = new TextEncoder();
 // A lone surrogate (one half of a UTF-16 pair without the other) has no UTF-8 form.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const NON_ASCII = /[^\x00-\x7f]/;
+/** Matches any character outside ASCII, whose UTF-8 form needs the surrogate check. */
+export const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * UTF-8 bytes of `s` as Python's `s.encode("utf-8")` gives them. Python refuses lone surrogates
  * (UnicodeEncodeError) where TextEncoder would silently write U+FFFD, which would hash a different
  * string than the caller gave, so we refuse them too.
+ * @param what names `s` in the error message.
+ * @throws WeftError `VALIDATION` if `s` holds a lone surrogate.
  */
-function utf8Strict(s: string, what: string): Uint8Array {
+export function utf8Strict(s: string, what: string): Uint8Array<ArrayBuffer> {
   if (NON_ASCII.test(s) && LONE_SURROGATE.test(s)) {
     throw new WeftError("VALIDATION", `Invalid ${what}: contains a lone UTF-16 surrogate, which has no UTF-8 encoding; remove it or pair it`, {
       issues: [{ path: what, message: "lone UTF-16 surrogate" }],

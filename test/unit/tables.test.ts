@@ -4,7 +4,7 @@
  * Handlers are called directly with requests parsed by the method table's schemas.
  */
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { WeftError } from "../../src/errors";
 import { METHODS, type MethodReq } from "../../src/interface";
 import type { ServerContext } from "../../src/server/context";
@@ -355,6 +355,123 @@ describe("table_create / table_query (§5.1, §5.4)", () => {
     for await (const row of tables.tableQueryStream(ctx, req)) streamed.push(row);
     expect(streamed).toEqual((await tables.tableQuery(ctx, req)).rows);
     expect(streamed).toHaveLength(20);
+  });
+});
+
+describe("sorted pages: both read plans, duplicates, missing rows (§5.4)", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  type Scored = { i: number; score: number };
+  const byScoreDesc = [{ field: "score", direction: "desc" as const }];
+  /** What a sorted page must hold: positions stably sorted by score desc, then paged. */
+  const reference = (rows: readonly Scored[], offset: number, limit: number) =>
+    rows
+      .map((val, index) => ({ val, index }))
+      .sort((a, b) => b.val.score - a.val.score)
+      .slice(offset, offset + limit)
+      .map(({ val, index }) => [index, val]);
+  const got = (res: { rows: Array<{ val: unknown; original_index?: number | null | undefined }> }) => res.rows.map((r) => [r.original_index, r.val]);
+  const PAGES: Array<[number, number]> = [
+    [0, 5],
+    [3, 4],
+    [590, 20],
+    [0, 1000],
+    [0, 20_000], // past the size whose winners keep their values: read back a page at a time
+  ];
+
+  test("a table that is most of its project (range scan) and one that is a small part of it (by key)", async () => {
+    const ctx = makeCtx();
+    // Many ties (37 scores), so order within a score is table order.
+    const big: Scored[] = Array.from({ length: 600 }, (_, i) => ({ i, score: i % 37 }));
+    const bigTable = await create(ctx, big);
+    // Duplicated rows, and ties between different rows (42 and 79 have big[5]'s score).
+    const b = (i: number) => big[i] as Scored;
+    const small: Scored[] = [b(5), b(42), { i: -1, score: 36 }, b(5), b(79), { i: -2, score: 0 }, b(42)];
+    const smallTable = await create(ctx, small);
+
+    const bulkGet = vi.spyOn(ctx.db.row_values, "bulkGet");
+    for (const [offset, limit] of PAGES.slice(0, 4)) {
+      expect(got(await query(ctx, bigTable.digest, { sort_by: byScoreDesc, offset, limit }))).toEqual(reference(big, offset, limit));
+    }
+    // The big table is most of the project: read by key range, no lookup by key.
+    expect(bulkGet).not.toHaveBeenCalled();
+    for (const [offset, limit] of PAGES) {
+      expect(got(await query(ctx, smallTable.digest, { sort_by: byScoreDesc, offset, limit }))).toEqual(reference(small, offset, limit));
+    }
+    // Five distinct rows of a 602-row project: looked up by key.
+    expect(bulkGet).toHaveBeenCalled();
+    const ascending = await query(ctx, smallTable.digest, { sort_by: [{ field: "score", direction: "asc" }] });
+    expect(ascending.rows.map((r) => r.original_index)).toEqual([5, 0, 1, 3, 4, 6, 2]);
+    // Storage sizes read values the same two ways: per position, duplicates counted each time.
+    const stats = await tables.tableQueryStatsBatch(
+      ctx,
+      METHODS.table_query_stats_batch.req.parse({ project_id: P, digests: [smallTable.digest, bigTable.digest], include_storage_size: true }),
+    );
+    const size = (rows: readonly Scored[]) => rows.reduce((n, row) => n + pythonJsonDumps(row).length, 0);
+    expect(stats.tables.map((t) => t.storage_size_bytes)).toEqual([size(small), size(big)]);
+  });
+
+  test("filtered and sorted; duplicates of a filtered row keep every position", async () => {
+    const ctx = makeCtx();
+    const rows: Scored[] = [
+      { i: 0, score: 1 },
+      { i: 1, score: 9 },
+      { i: 0, score: 1 },
+      { i: 2, score: 5 },
+      { i: 1, score: 9 },
+    ];
+    const created = await create(ctx, rows);
+    const [d0, , , d2] = created.row_digests as [string, string, string, string];
+    const res = await query(ctx, created.digest, { filter: { row_digests: [d0, d2] }, sort_by: byScoreDesc });
+    expect(got(res)).toEqual([
+      [3, { i: 2, score: 5 }],
+      [0, { i: 0, score: 1 }],
+      [2, { i: 0, score: 1 }],
+    ]);
+    expect(got(await query(ctx, created.digest, { filter: { row_digests: [d0, d2] }, sort_by: byScoreDesc, offset: 1, limit: 1 }))).toEqual([[0, { i: 0, score: 1 }]]);
+  });
+
+  test("positions whose value was never stored are left out; positions keep their index", async () => {
+    const ctx = makeCtx();
+    const rows: Scored[] = [
+      { i: 0, score: 2 },
+      { i: 1, score: 7 },
+    ];
+    const created = await create(ctx, rows);
+    const [r0, r1] = created.row_digests as [string, string];
+    const unknown = strDigest("never stored");
+    const table = await fromDigests(ctx, [unknown, r0, unknown, r1]);
+    expect(got(await query(ctx, table.digest, { sort_by: byScoreDesc }))).toEqual([
+      [3, { i: 1, score: 7 }],
+      [1, { i: 0, score: 2 }],
+    ]);
+    // Only unknown rows: an empty page, whichever plan.
+    const ghost = await fromDigests(ctx, [unknown]);
+    expect((await query(ctx, ghost.digest, { sort_by: byScoreDesc })).rows).toEqual([]);
+  });
+});
+
+describe("storing rows: each distinct row once per project, never rewritten (§5.1)", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  test("a project holding few rows writes only the missing ones; a larger one lets add skip them", async () => {
+    const ctx = makeCtx();
+    const bulkPut = vi.spyOn(ctx.db.row_values, "bulkPut");
+    const bulkAdd = vi.spyOn(ctx.db.row_values, "bulkAdd");
+    const a = tbl(3, 1, 7);
+    await create(ctx, [a[0], a[1], a[0], a[2]]);
+    expect(bulkPut.mock.calls.map(([rows]) => rows.length)).toEqual([3]);
+    // 3 stored ≤ 5 written: the project's keys are read, and only the 2 new rows put.
+    const b = tbl(2, 1, 8);
+    await create(ctx, [...a, ...b]);
+    expect(bulkPut.mock.calls.map(([rows]) => rows.length)).toEqual([3, 2]);
+    expect(bulkAdd).not.toHaveBeenCalled();
+    // 5 stored > 2 written: add, which skips the one that exists without failing the request.
+    const c = { id: "new", nested_col: { prop_a: "c" } };
+    const last = await create(ctx, [a[1] as Row, c]);
+    expect(bulkAdd).toHaveBeenCalledTimes(1);
+    expect(await ctx.db.row_values.count()).toBe(6);
+    expect(vals(await query(ctx, last.digest))).toEqual([a[1], c]);
   });
 });
 

@@ -13,10 +13,9 @@ import type {
   TableCreateRes,
 } from "../../schema/tables";
 import type { ServerContext } from "../context";
-import type { RowValueRow } from "../db";
-import { tableDigest } from "../digest";
+import { tableDigestAsync } from "../digest-async";
 import { storeTable } from "./entries";
-import { prepareRow, storeRows } from "./rows";
+import { prepareRows, storeRows } from "./rows";
 
 /**
  * Weave HEAD's `DigestMismatchError` (§1.5): the client computed another digest than the server.
@@ -39,9 +38,9 @@ export function checkExpectedDigest(expected: string | null | undefined, digest:
  */
 export async function tableCreate(ctx: ServerContext, req: TableCreateReq): Promise<TableCreateRes> {
   const { project_id: projectId, rows, expected_digest: expected } = req.table;
-  const prepared: RowValueRow[] = rows.map((row, i) => prepareRow(projectId, row, `table.rows[${i}]`));
+  const prepared = await prepareRows(projectId, rows, (i) => `table.rows[${i}]`);
   const rowDigests = prepared.map((r) => r.digest);
-  const digest = tableDigest(rowDigests);
+  const digest = await tableDigestAsync(rowDigests);
   checkExpectedDigest(expected, digest, "table");
   const db = ctx.db;
   await db.transaction("rw", [db.row_values, db.table_defs, db.table_entries], async () => {
@@ -59,7 +58,7 @@ export async function tableCreate(ctx: ServerContext, req: TableCreateReq): Prom
  *   `STORAGE`/`QUOTA_EXCEEDED` from IndexedDB.
  */
 export async function tableCreateFromDigests(ctx: ServerContext, req: TableCreateFromDigestsReq): Promise<TableCreateFromDigestsRes> {
-  const digest = tableDigest(req.row_digests);
+  const digest = await tableDigestAsync(req.row_digests);
   checkExpectedDigest(req.expected_digest, digest, "table");
   const db = ctx.db;
   await db.transaction("rw", [db.table_defs, db.table_entries], () => storeTable(db, req.project_id, digest, req.row_digests, ctx.now()));

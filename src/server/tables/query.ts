@@ -4,30 +4,25 @@
  *
  * Like ClickHouse, a position whose row value was never stored (a `table_create_from_digests` over
  * unknown digests) is left out: the rows are an inner join of the list with the stored values.
- * Three plans, none holding the whole table:
+ * Three plans, none holding the whole table's values:
  * - natural order: only the entry chunk(s) of the page are read (positions are known up front), then
  *   that page's values; offsets are positional, as in ClickHouse's natural-order query;
  * - filtered by digest: the list is scanned a few chunks at a time, values read for matches only;
- * - sorted: the list is scanned a few chunks at a time, each row's sort key derived from its value and
- *   kept in a bounded top-k of `offset + limit`; only the returned page's values are read again.
+ * - sorted: every member value is read in bulk (the project's key range, or by key when the table is a
+ *   small part of the project) and only a bounded top-k of `offset + limit` sort keys kept (sorted.ts).
  */
 import type { TableQueryReq, TableQueryRes, TableRowSchema } from "../../schema/tables";
 import type { ServerContext } from "../context";
 import type { TableRow, WeftDb } from "../db";
-import type { CompiledSortKey, SortKey } from "../query/sort";
-import { topK } from "../query/top-k";
 import { getTableDef, readEntryRange, scanEntries, TABLE_ENTRY_CHUNK } from "./entries";
 import { compileRowSort } from "./row-sort";
 import { loadRowDumps, rowValueOut } from "./rows";
+import { sortedRows } from "./sorted";
 
 /** One position selected for output. */
 interface Pick {
   index: number;
   digest: string;
-}
-
-interface Candidate extends Pick {
-  key: SortKey;
 }
 
 /** Rows yielded per value read: one entry chunk, so a natural page reads one chunk and its values. */
@@ -81,45 +76,6 @@ async function* filteredRows(db: WeftDb, def: TableRow, wanted: ReadonlySet<stri
       yield row;
       if (--left <= 0) return;
     }
-  }
-}
-
-async function* sortedRows(
-  db: WeftDb,
-  def: TableRow,
-  sort: CompiledSortKey<unknown>,
-  wanted: ReadonlySet<string> | undefined,
-  offset: number,
-  limit: number,
-): AsyncGenerator<TableRowSchema> {
-  const k = offset + limit;
-  const cmp = (a: Candidate, b: Candidate): number => sort.compare(a.key, b.key);
-  // Compact only when the buffer is well past k, so the top-k work stays O(n log k) overall.
-  const compactAt = Math.max(2 * k, 4 * PAGE);
-  let best: Candidate[] = [];
-  for await (const slice of scanEntries(db, def.project_id, def.digest, def.row_count)) {
-    const digests = wanted ? slice.digests.filter((d) => wanted.has(d)) : slice.digests;
-    if (digests.length === 0) continue;
-    const dumps = await loadRowDumps(db, def.project_id, digests);
-    // Each distinct value is parsed once per slice; only its key is kept, never the value.
-    const keys = new Map<string, SortKey>();
-    slice.digests.forEach((digest, i) => {
-      const dump = dumps.get(digest);
-      if (dump === undefined) return;
-      let key = keys.get(digest);
-      if (key === undefined) {
-        key = sort.key(JSON.parse(dump) as unknown);
-        keys.set(digest, key);
-      }
-      best.push({ index: slice.start + i, digest, key });
-    });
-    // Ties keep input order in topK and every later slice holds later positions, so repeated
-    // compaction equals one stable sort by (key, original_index).
-    if (best.length >= compactAt) best = topK(best, k, cmp);
-  }
-  const ranked = topK(best, Math.min(k, best.length), cmp).slice(offset);
-  for (let i = 0; i < ranked.length; i += PAGE) {
-    yield* await shape(db, def.project_id, ranked.slice(i, i + PAGE));
   }
 }
 

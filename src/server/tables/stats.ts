@@ -11,20 +11,23 @@ import type {
 import type { ServerContext } from "../context";
 import type { TableRow, WeftDb } from "../db";
 import { getTableDef, scanEntries } from "./entries";
+import { memberValues } from "./member-values";
 
 /**
  * Sum of the stored value sizes over the table's positions (a row listed twice counts twice, a row
  * never stored counts 0), as ClickHouse's ARRAY JOIN / LEFT JOIN computes it. The stored dump is
- * ASCII, so its length is its size in bytes. Scans a few chunks at a time.
+ * ASCII, so its length is its size in bytes. Holds one count per distinct row; the values are read
+ * in bulk by `memberValues`, a batch at a time.
  */
 async function tableStorageSize(db: WeftDb, def: TableRow): Promise<number> {
-  let total = 0;
+  const positions = new Map<string, number>();
   for await (const slice of scanEntries(db, def.project_id, def.digest, def.row_count)) {
-    const distinct = [...new Set(slice.digests)];
-    const rows = await db.row_values.bulkGet(distinct.map((d) => [def.project_id, d] as [string, string]));
-    const sizes = new Map<string, number>();
-    rows.forEach((row, i) => sizes.set(distinct[i] as string, row ? row.val_dump.length : 0));
-    for (const d of slice.digests) total += sizes.get(d) ?? 0;
+    for (const d of slice.digests) positions.set(d, (positions.get(d) ?? 0) + 1);
+  }
+  if (positions.size === 0) return 0;
+  let total = 0;
+  for await (const batch of memberValues(db, def.project_id, positions)) {
+    for (const row of batch) total += row.val_dump.length * (positions.get(row.digest) ?? 0);
   }
   return total;
 }

@@ -7,9 +7,9 @@ import { WeftError } from "../../errors";
 import type { TableUpdateReq, TableUpdateRes } from "../../schema/tables";
 import type { ServerContext } from "../context";
 import type { RowValueRow } from "../db";
-import { tableDigest } from "../digest";
+import { strDigests, tableDigestAsync } from "../digest-async";
 import { getTableDef, readAllEntries, storeTable } from "./entries";
-import { prepareRow, storeRows } from "./rows";
+import { dumpRow, storeRows } from "./rows";
 
 function outOfRange(path: string, index: number, length: number): WeftError {
   // Weave raises ValueError("Index out of range") for both pop and insert (§5.3).
@@ -34,32 +34,36 @@ export async function tableUpdate(ctx: ServerContext, req: TableUpdateReq): Prom
     throw new WeftError("NOT_FOUND", `Table ${projectId}:${req.base_digest} not found`, { digest: req.base_digest });
   }
   // The base is immutable, so reading it outside the write transaction cannot race with anything.
-  const digests = await readAllEntries(db, base);
-  const newRows: RowValueRow[] = [];
-  const updated: string[] = [];
+  // A position holds a row digest, or (a number) the index in `dumps` of a new row: new rows are
+  // dumped (and checked) in update order, then hashed together.
+  const positions: Array<string | number> = await readAllEntries(db, base);
+  const dumps: string[] = [];
+  const updated: Array<string | number> = [];
   req.updates.forEach((update, i) => {
     if ("append" in update) {
-      const row = prepareRow(projectId, update.append.row, `updates[${i}].append.row`);
-      newRows.push(row);
-      digests.push(row.digest);
-      updated.push(row.digest);
+      const row = dumps.push(dumpRow(update.append.row, `updates[${i}].append.row`)) - 1;
+      positions.push(row);
+      updated.push(row);
     } else if ("pop" in update) {
       const index = update.pop.index;
-      if (index < 0 || index >= digests.length) throw outOfRange(`updates[${i}].pop.index`, index, digests.length);
-      updated.push(digests.splice(index, 1)[0] as string);
+      if (index < 0 || index >= positions.length) throw outOfRange(`updates[${i}].pop.index`, index, positions.length);
+      updated.push(positions.splice(index, 1)[0] as string | number);
     } else {
       const index = update.insert.index;
-      if (index < 0 || index > digests.length) throw outOfRange(`updates[${i}].insert.index`, index, digests.length);
-      const row = prepareRow(projectId, update.insert.row, `updates[${i}].insert.row`);
-      newRows.push(row);
-      digests.splice(index, 0, row.digest);
-      updated.push(row.digest);
+      if (index < 0 || index > positions.length) throw outOfRange(`updates[${i}].insert.index`, index, positions.length);
+      const row = dumps.push(dumpRow(update.insert.row, `updates[${i}].insert.row`)) - 1;
+      positions.splice(index, 0, row);
+      updated.push(row);
     }
   });
-  const digest = tableDigest(digests);
+  const newDigests = await strDigests(dumps);
+  const digestOf = (p: string | number): string => (typeof p === "number" ? (newDigests[p] as string) : p);
+  const digests = positions.map(digestOf);
+  const newRows: RowValueRow[] = dumps.map((valDump, i) => ({ project_id: projectId, digest: newDigests[i] as string, val_dump: valDump }));
+  const digest = await tableDigestAsync(digests);
   await db.transaction("rw", [db.row_values, db.table_defs, db.table_entries], async () => {
     await storeRows(db, newRows);
     await storeTable(db, projectId, digest, digests, ctx.now());
   });
-  return { digest, updated_row_digests: updated };
+  return { digest, updated_row_digests: updated.map(digestOf) };
 }
