@@ -8,7 +8,7 @@
  * served over plain http from a LAN address) these fall back to the synchronous hash of digest.ts.
  */
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { encodeDigest, NON_ASCII, strDigest, tableDigest, utf8Strict } from "./digest";
+import { bytesDigest, encodeDigest, NON_ASCII, strDigest, tableDigest, utf8Strict } from "./digest";
 
 const subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle;
 
@@ -39,4 +39,16 @@ export async function tableDigestAsync(rowDigests: readonly string[]): Promise<s
   // Only non-ASCII input needs digest.ts's per-entry encoding checks; real digests never do.
   if (!subtle || NON_ASCII.test(joined)) return tableDigest(rowDigests);
   return bytesToHex(await sha256(new TextEncoder().encode(joined)));
+}
+
+/**
+ * `bytesDigest` of a file's content, hashed natively where WebCrypto exists: a 64 MB upload hashes
+ * in a fraction of the pure-JS time, and the worker is not blocked while it does.
+ * @returns 43 characters from `[A-Za-z0-9]`, equal to `bytesDigest(content)`.
+ */
+export async function bytesDigestAsync(content: Uint8Array): Promise<string> {
+  if (!subtle) return bytesDigest(content);
+  // WebCrypto takes an ArrayBuffer-backed view; a SharedArrayBuffer-backed one is copied first.
+  const view = content.buffer instanceof ArrayBuffer ? (content as Uint8Array<ArrayBuffer>) : new Uint8Array(content);
+  return encodeDigest(await sha256(view));
 }

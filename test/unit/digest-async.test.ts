@@ -7,8 +7,8 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WeftError } from "../../src/errors";
-import { strDigest, tableDigest, valueDigest } from "../../src/server/digest";
-import { strDigests, tableDigestAsync } from "../../src/server/digest-async";
+import { bytesDigest, strDigest, tableDigest, valueDigest } from "../../src/server/digest";
+import { bytesDigestAsync, strDigests, tableDigestAsync } from "../../src/server/digest-async";
 import { pythonJsonDumps } from "../../src/server/python-json";
 import { prepareRow, prepareRows } from "../../src/server/tables/rows";
 
@@ -19,6 +19,19 @@ const EMPTY_TABLE = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b785
 describe("WebCrypto digests equal the synchronous ones", () => {
   it("runs on WebCrypto here (Node ≥ 20 has globalThis.crypto.subtle)", () => {
     expect(typeof globalThis.crypto?.subtle?.digest).toBe("function");
+  });
+
+  it("file bytes: random contents, a view into a larger buffer, and the empty file", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 5000 }), async (bytes) => {
+        expect(await bytesDigestAsync(bytes)).toBe(bytesDigest(bytes));
+      }),
+      { numRuns: 100 },
+    );
+    const big = new Uint8Array(70_000).map((_, i) => (i * 31) & 255);
+    const view = big.subarray(1234, 60_000);
+    expect(await bytesDigestAsync(view)).toBe(bytesDigest(view));
+    expect(await bytesDigestAsync(new Uint8Array(0))).toBe(bytesDigest(new Uint8Array(0)));
   });
 
   it("D-01 / D-02 row digests and table digest", async () => {

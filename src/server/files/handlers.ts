@@ -18,7 +18,7 @@ import type {
 } from "../../schema/files";
 import type { ServerContext } from "../context";
 import type { FileChunkRow } from "../db";
-import { bytesDigest } from "../digest";
+import { bytesDigestAsync } from "../digest-async";
 
 /**
  * Bytes per `file_chunks` record: 1 MiB. Weave's ClickHouse uses 100 000 bytes (a row-size limit we
@@ -45,7 +45,7 @@ function chunkOf(content: Uint8Array, i: number): Uint8Array {
  */
 export async function fileCreate(ctx: ServerContext, req: FileCreateReq): Promise<FileCreateRes> {
   const content = req.content;
-  const digest = bytesDigest(content);
+  const digest = await bytesDigestAsync(content);
   if (req.expected_digest != null && req.expected_digest !== digest) {
     throw new WeftError("DIGEST_MISMATCH", `Digest mismatch: client file digest ${req.expected_digest} != server digest ${digest}`, {
       expected_digest: req.expected_digest,
