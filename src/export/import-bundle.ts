@@ -4,25 +4,18 @@
  * record's shape, trailer counts and checksum — so a damaged, truncated or foreign file is refused
  * with a VALIDATION error and leaves the store as it was. Writing then goes through the exporter's
  * writer, which rewrites refs from the bundle's project to the target project and remaps digests.
+ *
+ * The file is read twice, streamed both times (bundle-check.ts, bundle-lines.ts): once to check it,
+ * keeping everything but the calls, and once more for the calls as they are written, so memory
+ * holds the compressed file and a few batches of calls, never the whole decompressed text or every call.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
 import { WeftError } from "../errors";
 import type { CallSchema } from "../schema/calls";
 import type { CostQueryOutput } from "../schema/costs";
 import { batchLimits, type BatchLimits } from "./batching";
-import {
-  base64ToBytes,
-  BUNDLE_FORMAT,
-  BUNDLE_VERSION,
-  BundleHeaderSchema,
-  BundleRecordSchema,
-  BundleTrailerSchema,
-  COUNT_OF,
-  zeroCounts,
-  type BundleCounts,
-  type BundleRecord,
-} from "./bundle-format";
+import { base64ToBytes, type BundleCounts, type BundleRecord } from "./bundle-format";
+import { checkBundle, checkRecord, parseBundleLine } from "./bundle-check";
+import { gunzipLines } from "./bundle-lines";
 import { NODE_KIND, nodeBytes, nodeDeps, type FeedbackRowOut, type PlanNode } from "./plan";
 import { ProgressTracker, type ProgressListener } from "./progress";
 import { depKey, emptyRefMaps } from "./ref-rewrite";
@@ -52,45 +45,29 @@ export interface ImportBundleResult {
 
 const WHAT = "The bundle import";
 
-function invalid(message: string, path = "bundle"): WeftError {
-  return new WeftError("VALIDATION", `Not a valid weft bundle: ${message}`, { issues: [{ path, message }] });
+/**
+ * Batches of an import: the target is a store on this machine, not a server behind HTTP, so they are
+ * bigger than an export's (fewer transactions), and the next one is prepared while the store writes
+ * the last (two in flight), so parsing and rewriting overlap the store's work.
+ */
+const IMPORT_BATCH: BatchLimits = { maxItems: 2000, maxBytes: 8 * 1024 * 1024 };
+const IMPORT_BATCHES_IN_FLIGHT = 2;
+
+/** The file as a stream, and a way to stream it again: a Blob is read twice; a stream's compressed chunks are kept as they pass. */
+function twoPasses(file: Blob | ReadableStream<Uint8Array>): { first: ReadableStream<Uint8Array>; again: () => ReadableStream<Uint8Array> } {
+  if (file instanceof Blob) return { first: file.stream(), again: () => file.stream() };
+  const kept: Uint8Array[] = [];
+  const keep = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      kept.push(chunk);
+      controller.enqueue(chunk);
+    },
+  });
+  // Chunks of a stream may sit on shared memory to the type checker; a Blob copies them anyway.
+  return { first: file.pipeThrough(keep), again: () => new Blob(kept as Array<Uint8Array<ArrayBuffer>>).stream() };
 }
 
-/** The decompressed bytes; gzip errors (not gzip, damaged, cut short) become VALIDATION. */
-async function gunzip(file: Blob | ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    // A stream of shared-memory chunks is not a BufferSource to the type checker; bundles never are.
-    const source = (file instanceof Blob ? file.stream() : file) as ReadableStream<Uint8Array<ArrayBuffer>>;
-    const reader = source.pipeThrough(new DecompressionStream("gzip")).getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch (error) {
-    throw invalid(`the file is not gzip data, or it is damaged or cut short (${error instanceof Error ? error.message : String(error)}).`);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
-}
-
-function parseLine(text: string, lineNo: number): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw invalid(`line ${lineNo} is not JSON.`, `line ${lineNo}`);
-  }
-}
-
-/** A fully checked bundle. */
+/** A fully checked bundle, every record in memory. */
 interface ParsedBundle {
   fromProject: string;
   counts: BundleCounts;
@@ -98,82 +75,67 @@ interface ParsedBundle {
 }
 
 /**
- * Decompresses and checks a whole bundle without writing anything.
+ * Decompresses and checks a whole bundle without writing anything, and returns every record (for
+ * looking into a bundle; `importBundle` itself never holds every call).
  * @throws WeftError VALIDATION naming the first problem
  */
 export async function readBundle(file: Blob | ReadableStream<Uint8Array>): Promise<ParsedBundle> {
-  const bytes = await gunzip(file);
-  // The trailer is the last line; its checksum covers every byte before it.
-  let end = bytes.length;
-  if (end > 0 && bytes[end - 1] === 0x0a) end--;
-  const trailerStart = bytes.lastIndexOf(0x0a, end - 1) + 1;
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw invalid("the content is not UTF-8 text.");
-  }
-  const lines = text.split("\n");
-  if (lines.at(-1) === "") lines.pop();
-  if (lines.length === 0) throw invalid("the file is empty.");
-
-  const head = parseLine(lines[0] as string, 1) as Record<string, unknown> | null;
-  if (typeof head !== "object" || head === null || head.type !== "header" || head.format !== BUNDLE_FORMAT) {
-    throw invalid(`the first line is not a "${BUNDLE_FORMAT}" header; this file was not made by exportBundle.`, "line 1");
-  }
-  if (head.version !== BUNDLE_VERSION) {
-    throw invalid(`bundle version ${JSON.stringify(head.version)} is not supported; this weft reads version ${BUNDLE_VERSION}.`, "line 1.version");
-  }
-  const header = BundleHeaderSchema.safeParse(head);
-  if (!header.success) throw invalid(`the header is malformed (${header.error.issues[0]?.message ?? "invalid"}).`, "line 1");
-
-  const last = lines.length > 1 ? (parseLine(lines.at(-1) as string, lines.length) as Record<string, unknown> | null) : null;
-  if (typeof last !== "object" || last === null || last.type !== "trailer") {
-    throw invalid("the trailer is missing: the file was cut short.", `line ${lines.length}`);
-  }
-  const trailer = BundleTrailerSchema.safeParse(last);
-  if (!trailer.success) throw invalid(`the trailer is malformed (${trailer.error.issues[0]?.message ?? "invalid"}).`, `line ${lines.length}`);
-  if (bytesToHex(sha256(bytes.subarray(0, trailerStart))) !== trailer.data.sha256) {
-    throw invalid("the checksum does not match: the file was damaged or edited.", `line ${lines.length}.sha256`);
-  }
-
   const records: BundleRecord[] = [];
-  const counts = zeroCounts();
-  for (let i = 1; i < lines.length - 1; i++) {
-    const parsed = BundleRecordSchema.safeParse(parseLine(lines[i] as string, i + 1));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw invalid(`line ${i + 1} is not a valid record (${issue ? `${issue.path.join(".")}: ${issue.message}` : "invalid"}).`, `line ${i + 1}`);
+  const checked = await checkBundle(file instanceof Blob ? file.stream() : file, (record) => records.push(record));
+  return { ...checked, records };
+}
+
+/**
+ * The calls of a checked bundle, read again from `source`. Header and trailer are lines 1 and
+ * `lines`; other records are skipped after `JSON.parse`, before their schema.
+ * @throws WeftError INTERNAL when the file differs from what was checked (it cannot: a Blob, or the
+ *   chunks kept of a stream, are the same bytes twice)
+ */
+async function* checkedCalls(source: ReadableStream<Uint8Array>, counts: BundleCounts): AsyncGenerator<CallSchema> {
+  const lines = 2 + Object.values(counts).reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for await (const batch of gunzipLines(source)) {
+    for (const line of batch) {
+      if (line.no === 1 || line.no === lines) continue;
+      const value = parseBundleLine(line.text, line.no);
+      if ((value as { type?: unknown } | null)?.type !== "call") continue;
+      const record = checkRecord(value, line.no);
+      if (record.type !== "call") continue; // unreachable: the type was just read
+      seen++;
+      yield record.call;
     }
-    records.push(parsed.data);
-    counts[COUNT_OF[parsed.data.type]]++;
   }
-  for (const kind of Object.keys(counts) as Array<keyof BundleCounts>) {
-    if (counts[kind] !== trailer.data.counts[kind] || counts[kind] !== header.data.counts[kind]) {
-      throw invalid(`it holds ${counts[kind]} ${kind} records, but its header says ${header.data.counts[kind]} and its trailer ${trailer.data.counts[kind]}.`);
-    }
-  }
-  return { fromProject: header.data.project, counts, records };
+  if (seen !== counts.calls) throw new WeftError("INTERNAL", `The bundle held ${counts.calls} calls when checked but ${seen} when read again.`);
 }
 
 /**
  * Imports a bundle into `to` as `project`. After it, the target answers `calls_query`, `objs_query`,
  * `table_query` and `refs_read_batch` as the source did (project name and ref digests aside).
  * Importing the same bundle twice writes the same values again (upserts, content-addressed objects,
- * feedback by id, prices checked first).
+ * feedback by id, prices checked first). Calls go in batches of up to 2000 items (starts and ends)
+ * or 8 MiB, unless `batch` says otherwise.
  * @throws WeftError VALIDATION (bad project id; a corrupt, truncated or foreign file, before anything is
  *   written); ABORTED; the store's errors (QUOTA_EXCEEDED, STORAGE, …)
  */
 export async function importBundle(file: Blob | ReadableStream<Uint8Array>, options: ImportBundleOptions): Promise<ImportBundleResult> {
   const project = checkProjectId(options.project, "project");
-  const bundle = await readBundle(file);
+  const source = twoPasses(file);
+  // Everything but the calls is kept from the checking pass: objects and tables are sent in
+  // dependency order, which needs them all first.
+  const kept: BundleRecord[] = [];
+  const bundle = await checkBundle(
+    source.first,
+    (record) => {
+      if (record.type !== "call") kept.push(record);
+    },
+    { signal: options.signal, what: WHAT },
+  );
   const progress = new ProgressTracker(options.onProgress);
   const nodes: PlanNode[] = [];
   const files = new Map<string, Uint8Array>();
-  const calls: CallSchema[] = [];
   const feedback: FeedbackRowOut[] = [];
   const costs: CostQueryOutput[] = [];
-  for (const record of bundle.records) {
+  for (const record of kept) {
     let node: PlanNode | undefined;
     if (record.type === "file") {
       files.set(record.digest, base64ToBytes(record.content));
@@ -183,30 +145,36 @@ export async function importBundle(file: Blob | ReadableStream<Uint8Array>, opti
     } else if (record.type === "object") {
       const { kind, object_id, digest, val, created_at, version_index } = record;
       node = { type: "object", key: depKey.object(kind, object_id, digest), kind, object_id, digest, val, created_at, version_index, deps: [] };
-    } else if (record.type === "call") calls.push(record.call);
-    else if (record.type === "feedback") feedback.push(record.feedback as FeedbackRowOut);
-    else costs.push(record.cost);
+    } else if (record.type === "feedback") feedback.push(record.feedback as FeedbackRowOut);
+    else if (record.type === "cost") costs.push(record.cost);
     if (!node) continue;
     nodeDeps(node, bundle.fromProject);
     nodes.push(node);
     progress.plan(NODE_KIND[node.type], 1, node.type === "file" ? (files.get(node.digest)?.byteLength ?? 0) : nodeBytes(node));
   }
-  progress.plan("calls", calls.length);
+  progress.plan("calls", bundle.counts.calls);
   progress.plan("feedback", feedback.length);
   progress.plan("costs", costs.length);
 
   const state = await ExportState.open(memoryStateStore(), "bundle");
   const rw = { fromProject: bundle.fromProject, toProject: project, maps: emptyRefMaps() };
-  const replicator = new Replicator({ to: options.to, rw, state, progress, limits: batchLimits(options.batch), targetLabel: "the target store", signal: options.signal, what: WHAT });
+  const limits = batchLimits({ maxItems: options.batch?.maxItems ?? IMPORT_BATCH.maxItems, maxBytes: options.batch?.maxBytes ?? IMPORT_BATCH.maxBytes });
+  const replicator = new Replicator({
+    to: options.to,
+    rw,
+    state,
+    progress,
+    limits,
+    targetLabel: "the target store",
+    signal: options.signal,
+    what: WHAT,
+    // The state is this import's alone (in memory), so batches may be recorded out of order.
+    callBatchesInFlight: IMPORT_BATCHES_IN_FLIGHT,
+  });
   await replicator.ensureProject();
   await replicator.sendNodes(sendOrder(nodes), async (node) => files.get(node.digest));
   // Everything calls refer to is in the bundle and was sent above: nothing to fetch on the way.
-  await replicator.sendCalls(
-    (async function* () {
-      yield* calls;
-    })(),
-    async () => undefined,
-  );
+  await replicator.sendCalls(checkedCalls(source.again(), bundle.counts), async () => undefined);
   await replicator.sendFeedback(feedback);
   await replicator.sendCosts(costs);
   return { fromProject: bundle.fromProject, project, counts: bundle.counts };

@@ -45,6 +45,12 @@ export interface ReplicatorOptions {
   signal?: AbortSignal | undefined;
   /** What to call the operation in an ABORTED message ("The export", "The import"). */
   what: string;
+  /**
+   * Most call batches in flight at once (default 1: each waits for the last). More lets the next
+   * batch be prepared and sent while the target stores the last; the state then records batches in
+   * the order they finish, which only a state that is not kept across runs can ignore.
+   */
+  callBatchesInFlight?: number;
 }
 
 /** Most feedback rows per `feedback_create_batch`. */
@@ -153,6 +159,8 @@ export class Replicator {
   async sendCalls(calls: AsyncIterable<CallSchema>, ensure: (deps: Map<string, Dep>) => Promise<void>): Promise<void> {
     const { state, progress, limits, rw } = this.o;
     const batch = new SizedBatch<CallSchema>(limits);
+    const inFlight = Math.max(1, this.o.callBatchesInFlight ?? 1);
+    const running: Array<Promise<void>> = [];
     const flush = async (): Promise<void> => {
       const { items: pending, bytes } = batch.take();
       if (pending.length === 0) return;
@@ -160,23 +168,36 @@ export class Replicator {
       for (const call of pending) collectDeps(call, rw.fromProject, deps);
       await ensure(deps);
       const body = { batch: pending.flatMap((call) => callBatchItems(call, rw, state.get("call", call.id) === "start")) };
-      await this.send(() => this.o.to.call_start_batch(body));
-      await state.record(pending.map((call): StateEntry => ({ kind: "call", key: call.id, value: call.ended_at ? "end" : "start" })));
-      progress.done("calls", pending.length, bytes);
+      const sending = (async () => {
+        await this.send(() => this.o.to.call_start_batch(body));
+        await state.record(pending.map((call): StateEntry => ({ kind: "call", key: call.id, value: call.ended_at ? "end" : "start" })));
+        progress.done("calls", pending.length, bytes);
+      })();
+      // Awaited below or in the catch; this keeps a failure from being reported as unhandled meanwhile.
+      sending.catch(() => undefined);
+      running.push(sending);
+      if (running.length >= inFlight) await running.shift();
     };
-    for await (const call of calls) {
-      throwIfAborted(this.o.signal, this.o.what);
-      const sent = state.get("call", call.id);
-      const size = jsonBytes(call);
-      if (sent === "end" || (sent === "start" && !call.ended_at)) {
-        progress.done("calls", 1, size, true);
-        continue;
+    try {
+      for await (const call of calls) {
+        throwIfAborted(this.o.signal, this.o.what);
+        const sent = state.get("call", call.id);
+        const size = jsonBytes(call);
+        if (sent === "end" || (sent === "start" && !call.ended_at)) {
+          progress.done("calls", 1, size, true);
+          continue;
+        }
+        const parts = sent === "start" || !call.ended_at ? 1 : 2;
+        if (!batch.fits(parts, size)) await flush();
+        batch.add(call, size, parts);
       }
-      const parts = sent === "start" || !call.ended_at ? 1 : 2;
-      if (!batch.fits(parts, size)) await flush();
-      batch.add(call, size, parts);
+      await flush();
+      while (running.length > 0) await running.shift();
+    } catch (error) {
+      // Nothing may still be writing once this fails.
+      await Promise.allSettled(running);
+      throw error;
     }
-    await flush();
   }
 
   /**
