@@ -89,6 +89,7 @@ export function connect(target: Worker | Endpoint, timeouts: LivenessOptions = {
   let busySince = 0;
   let pingSentAt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let tickDueAt = 0;
 
   // Any message at all proves the worker alive; Comlink's own listener does the routing.
   const onMessage = (): void => {
@@ -118,7 +119,10 @@ export function connect(target: Worker | Endpoint, timeouts: LivenessOptions = {
   endpoint.addEventListener("close" as "message", onClose);
 
   const schedule = (delay: number): void => {
-    if (timer === undefined && !dead) timer = setTimeout(tick, delay);
+    if (timer === undefined && !dead) {
+      tickDueAt = Date.now() + delay;
+      timer = setTimeout(tick, delay);
+    }
   };
   const probe = (): void => {
     pingSentAt = Date.now();
@@ -131,6 +135,13 @@ export function connect(target: Worker | Endpoint, timeouts: LivenessOptions = {
     if (dead || pending.size === 0) return;
     const limit = answered ? runningLimit : startupLimit;
     const now = Date.now();
+    // A tick that fires long after it was due means this thread was blocked (a long task) or
+    // throttled: the worker's answer may be waiting in our own message queue, behind this timer.
+    // Judge nothing then; ask again, and judge the silence after a tick that ran on time.
+    if (now - tickDueAt > Math.max(1_000, runningLimit / 4)) {
+      probe();
+      return;
+    }
     const silent = now - Math.max(lastHeard, busySince);
     const pingUnanswered = pingSentAt > lastHeard;
     // Only an unanswered ping condemns the worker: in a background tab our own timers may fire

@@ -103,41 +103,61 @@ export const DateTimeOutSchema = z.string();
  * offending spot and why, or undefined when the value is fine.
  */
 export function findNonJson(value: unknown, path = "", depth = 0): { path: string; message: string } | undefined {
-  if (depth > MAX_JSON_DEPTH) return { path, message: `nesting deeper than ${MAX_JSON_DEPTH} levels` };
+  const bad = firstNonJson(value, depth);
+  if (!bad) return undefined;
+  // The path is spelled only for a value that fails: this runs on every call start and end, and
+  // building a path string for every node it visits cost more than the check itself.
+  let out = path;
+  for (let i = bad.trail.length - 1; i >= 0; i--) {
+    const step = bad.trail[i] as string | number;
+    out = typeof step === "number" ? `${out}[${step}]` : out ? `${out}.${step}` : step;
+  }
+  return { path: out, message: bad.message };
+}
+
+/** `findNonJson`'s walk: the first offence, with the keys and indexes leading to it innermost first. */
+function firstNonJson(value: unknown, depth: number): { trail: Array<string | number>; message: string } | undefined {
+  if (depth > MAX_JSON_DEPTH) return { trail: [], message: `nesting deeper than ${MAX_JSON_DEPTH} levels` };
   switch (typeof value) {
     case "string":
     case "boolean":
       return undefined;
     case "number":
-      return Number.isFinite(value) ? undefined : { path, message: `${String(value)} is not valid JSON (use null or a string)` };
+      return Number.isFinite(value) ? undefined : { trail: [], message: `${String(value)} is not valid JSON (use null or a string)` };
     case "object": {
       if (value === null) return undefined;
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
           // undefined inside containers is fine: JSON text drops it (objects) or writes null (arrays).
           if (value[i] === undefined) continue;
-          const bad = findNonJson(value[i], `${path}[${i}]`, depth + 1);
-          if (bad) return bad;
+          const bad = firstNonJson(value[i], depth + 1);
+          if (bad) {
+            bad.trail.push(i);
+            return bad;
+          }
         }
         return undefined;
       }
       const proto = Object.getPrototypeOf(value) as unknown;
       if (proto !== Object.prototype && proto !== null) {
         const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? "object";
-        return { path, message: `a ${kind} is not plain JSON (convert it to an object, array or string first)` };
+        return { trail: [], message: `a ${kind} is not plain JSON (convert it to an object, array or string first)` };
       }
       for (const key of Object.keys(value)) {
         const item = (value as Record<string, unknown>)[key];
         if (item === undefined) continue;
-        const bad = findNonJson(item, path ? `${path}.${key}` : key, depth + 1);
-        if (bad) return bad;
+        const bad = firstNonJson(item, depth + 1);
+        if (bad) {
+          bad.trail.push(key);
+          return bad;
+        }
       }
       return undefined;
     }
     case "undefined":
-      return { path, message: "is required (use null for no value)" };
+      return { trail: [], message: "is required (use null for no value)" };
     default:
-      return { path, message: `a ${typeof value} is not valid JSON` };
+      return { trail: [], message: `a ${typeof value} is not valid JSON` };
   }
 }
 

@@ -69,26 +69,50 @@ const DATETIME_KEY = /(_at|_date|olderThan)$/;
 /**
  * Refuses what a schema would silently misread: a Map, Set, class instance or Proxy where an
  * object of fields belongs (zod reads any object's own keys, so a Map would pass as `{}`). Binary
- * buffers, and Dates in datetime fields, are legitimate values. Iterative and depth-bounded: cheap even for big batches.
+ * buffers, and Dates in datetime fields, are legitimate values. Depth-bounded, so recursion stays
+ * shallow; the path is spelled only for the value that fails (a batch of 1000 calls has tens of
+ * thousands of nodes above that depth). Visits last children first, as the stack walk it replaces
+ * did, so the same offence is named.
  */
 function checkSkeleton(req: unknown): void {
-  const stack: Array<[unknown, string, number]> = [[req, "", 0]];
-  while (stack.length > 0) {
-    const [value, path, depth] = stack.pop() as [unknown, string, number];
-    if (typeof value !== "object" || value === null || depth > SKELETON_DEPTH) continue;
-    if (Array.isArray(value)) {
-      value.forEach((item, i) => stack.push([item, `${path}[${i}]`, depth + 1]));
-      continue;
-    }
-    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) continue;
-    // A Date is a datetime value, and every datetime field is named so (`started_at`, `effective_date`).
-    if (value instanceof Date && DATETIME_KEY.test(path)) continue;
-    if (!isPlainObject(value)) {
-      const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? "object";
-      throw validationError(path, `expected a plain object, got a ${kind}`);
-    }
-    for (const key of Object.keys(value)) stack.push([value[key], path ? `${path}.${key}` : key, depth + 1]);
+  const trail = skeletonOffence(req, 0);
+  if (!trail) return;
+  const [kind, ...steps] = trail;
+  let path = "";
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const step = steps[i] as string | number;
+    path = typeof step === "number" ? `${path}[${step}]` : path ? `${path}.${step}` : step;
   }
+  throw validationError(path, `expected a plain object, got a ${String(kind)}`);
+}
+
+/** The offending value's kind, then the keys and indexes leading to it innermost first; undefined when fine. */
+function skeletonOffence(value: unknown, depth: number, key?: string): Array<string | number> | undefined {
+  if (typeof value !== "object" || value === null || depth > SKELETON_DEPTH) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = value.length - 1; i >= 0; i--) {
+      const bad = skeletonOffence(value[i], depth + 1);
+      if (bad) {
+        bad.push(i);
+        return bad;
+      }
+    }
+    return undefined;
+  }
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return undefined;
+  // A Date is a datetime value, and every datetime field is named so (`started_at`, `effective_date`).
+  if (value instanceof Date && key !== undefined && DATETIME_KEY.test(key)) return undefined;
+  if (!isPlainObject(value)) return [(value as { constructor?: { name?: string } }).constructor?.name ?? "object"];
+  const keys = Object.keys(value);
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const name = keys[i] as string;
+    const bad = skeletonOffence(value[name], depth + 1, name);
+    if (bad) {
+      bad.push(name);
+      return bad;
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -12,7 +12,7 @@ import { ERROR_STATUS, WeftError, type WeftErrorCode } from "../../src/errors";
 import { METHOD_NAMES, type MethodReq } from "../../src/interface";
 import { installErrorTransfer } from "../../src/transport/error-transfer";
 import { openOutbox, outboxDbName, saveToOutbox, toPieces } from "../../src/transport/outbox";
-import { STREAM_CHUNK_MAX_BYTES, estimateBytes, type StreamChunk, type WorkerApi } from "../../src/transport/protocol";
+import { PROTOCOL_VERSION, STREAM_CHUNK_MAX_BYTES, estimateBytes, type StreamChunk, type WorkerApi } from "../../src/transport/protocol";
 import { exposeLocalTraceServer } from "../../src/worker";
 import { PROJECT } from "./support/server";
 
@@ -263,7 +263,7 @@ describe("client: errors cross the boundary as WeftError", () => {
     const { port1, port2 } = new MessageChannel();
     expose(
       {
-        hello: async () => ({ protocol: 1, dbName: "x", implementedMethods: [] }),
+        hello: async () => ({ protocol: PROTOCOL_VERSION, dbName: "x", implementedMethods: [] }),
         ping: async () => "pong",
         call: async () => {
           throw thrown();
@@ -343,7 +343,7 @@ describe("client: dead worker", () => {
     const { port1, port2 } = new MessageChannel();
     expose(
       {
-        hello: async () => ({ protocol: 1, dbName: "x", implementedMethods: [] }),
+        hello: async () => ({ protocol: PROTOCOL_VERSION, dbName: "x", implementedMethods: [] }),
         ping: async () => "pong",
         call: () => new Promise((resolve) => setTimeout(() => resolve({ calls: [] }), 600)),
       },
@@ -352,6 +352,46 @@ describe("client: dead worker", () => {
     const client = createClient({ worker: port2, livenessTimeoutMs: 150 });
     open.push(client);
     expect(await client.calls_query({ project_id: PROJECT })).toEqual({ calls: [] });
+  });
+
+  it("does not condemn a worker whose answer waited behind this thread's own long task", async () => {
+    installErrorTransfer();
+    const { port1, port2 } = new MessageChannel();
+    expose(
+      {
+        hello: async () => ({ protocol: PROTOCOL_VERSION, dbName: "x", implementedMethods: [] }),
+        // The worker answers pings 50 ms late, so one is still on its way when the long task starts.
+        ping: () => new Promise((resolve) => setTimeout(() => resolve("pong"), 50)),
+        call: () => new Promise((resolve) => setTimeout(() => resolve({ calls: [] }), 400)),
+      },
+      port1,
+    );
+    // Shortly after the first liveness ping leaves, this thread runs a 1.5 s task (5× the limit), as
+    // a page's long task would: when it ends, the overdue liveness tick runs before the answer that
+    // arrived meanwhile is delivered.
+    let blocked = false;
+    const endpoint = {
+      postMessage(message: unknown, transfer?: Transferable[]): void {
+        const path = (message as { path?: unknown[] }).path;
+        if (!blocked && Array.isArray(path) && path[0] === "ping") {
+          blocked = true;
+          setTimeout(() => {
+            const until = Date.now() + 1_500;
+            while (Date.now() < until) {
+              // busy: the main thread's long task
+            }
+          }, 10);
+        }
+        port2.postMessage(message, transfer ?? []);
+      },
+      addEventListener: port2.addEventListener.bind(port2),
+      removeEventListener: port2.removeEventListener.bind(port2),
+      start: () => port2.start(),
+    };
+    const client = createClient({ worker: endpoint as never, livenessTimeoutMs: 300 });
+    open.push(client);
+    expect(await client.calls_query({ project_id: PROJECT })).toEqual({ calls: [] });
+    expect(blocked).toBe(true);
   });
 
   it("fails fast when the worker's port closes", async () => {

@@ -10,7 +10,7 @@ import { createClient, type WeftClient } from "../../src/client";
 import { WeftError } from "../../src/errors";
 import { EXTENSION_NAMES, EXTENSIONS } from "../../src/extensions";
 import { installErrorTransfer } from "../../src/transport/error-transfer";
-import type { WorkerApi } from "../../src/transport/protocol";
+import { PROTOCOL_VERSION, type WorkerApi } from "../../src/transport/protocol";
 import { exposeLocalTraceServer } from "../../src/worker";
 import { at } from "./support/server";
 
@@ -159,7 +159,7 @@ describe("the worker's extension entry", () => {
   it("a worker from before the extension table gets a clear VALIDATION from the client", async () => {
     installErrorTransfer();
     const { port1, port2 } = new MessageChannel();
-    expose({ hello: async () => ({ protocol: 1, dbName: "x", implementedMethods: [] }), ping: async () => "pong" }, port1);
+    expose({ hello: async () => ({ protocol: PROTOCOL_VERSION, dbName: "x", implementedMethods: [] }), ping: async () => "pong" }, port1);
     const client = createClient({ worker: port2 });
     open.push(client);
     const error = await failure(client.storageInfo());
