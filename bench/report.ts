@@ -51,7 +51,7 @@ export interface FigureResult {
   size_unit: string;
   /** Median over the repetitions, in `unit`. */
   value: number;
-  /** The lowest repetition: the figure with the least interference from other work on the machine. */
+  /** The best repetition (the lowest, or the highest of a throughput): the one least disturbed by other work on the machine. */
   best: number;
   unit: string;
   samples: number[];
@@ -76,6 +76,8 @@ export interface BenchRun {
     getAll: string;
     profile: string;
     long_tasks: string;
+    /** How the demo viewer's figures (bench/viewer.ts) were measured, when they were. */
+    viewer?: string;
   };
   results: WorkloadResult[];
   figures: FigureResult[];
@@ -140,16 +142,33 @@ export function markdownTable(run: BenchRun): string {
     `Raw baseline: ${run.method.baseline} Pages use ${run.method.getAll}.`,
     `Workloads marked "vs weft" are weft against itself: ${run.method.weft_reference}`,
     `Ratio: weft's median / the baseline's median in the same run; targets are provisional ("—": none set yet).`,
-    ...(run.figures.length ? ["Figures: median and lowest of the repetitions; the lowest is the one least disturbed by other work on the machine."] : []),
+    ...(run.figures.length ? ["Figures: median and best of the repetitions (the lowest; the highest for calls/s); the best is the one least disturbed by other work on the machine."] : []),
+    ...(run.method.viewer ? [`Viewer figures (V1–V3): ${run.method.viewer}`] : []),
     // The details are the workload's, the same for each of its figures: once per workload.
     ...run.figures
       .filter((f, i) => Object.keys(f.detail).length > 0 && run.figures.findIndex((g) => g.id === f.id) === i)
-      .map((f) => `${f.name}, splits (${f.unit}): ${Object.entries(f.detail).map(([k, v]) => `${k} ${ms(v)}`).join(", ")} (medians of ${f.reps}).`),
+      // The keys carry their units (`_us`, `_per_s`, `_kib_per_call`): one workload's values may differ in unit.
+      .map((f) => `${f.name}, other values, units in their names: ${Object.entries(f.detail).map(([k, v]) => `${k} ${ms(v)}`).join(", ")} (medians of ${f.reps}).`),
     ...run.results.flatMap((r) =>
       Object.entries(r.baseline.figures ?? {}).map(
         ([k, v]) => `${r.name} at ${count(r.size, r.unit)}: baseline ${k.replace(/_ms$/, "")} ${ms(v)} ms${r.weft && k.endsWith("_ms") ? `, weft / that ${(r.weft.median_ms / v).toFixed(2)}×` : ""}.`,
       ),
     ),
+    ...(run.results.some((r) => r.weft?.figures?.["server"] !== undefined)
+      ? [
+          "What a calls-read baseline does: one getAll of the same index range of the same store, i.e. the very records weft returns (weft keeps a call's payloads in its row: there is no second store to read). It neither parses the payloads nor sends the page to the main thread, which weft's answer requires; the in-worker figures below take out the hop and the copy of the response, the splits say where the rest goes.",
+        ]
+      : []),
+    ...run.results.flatMap((r) => {
+      // weft's time without the worker hop (bench/pages/read-splits-worker.ts): the same request in
+      // a worker on the same database, comparable with a raw baseline, which is timed in its worker.
+      const server = r.weft?.figures?.["server"];
+      if (server === undefined) return [];
+      const reference = r.reference === "raw" ? r.baseline.median_ms : r.weft?.figures?.["server_without"];
+      const against = r.reference === "raw" ? "the baseline" : "the same request without the options, in-worker too";
+      const ratio = reference ? `, ${(server / reference).toFixed(2)}× ${against}` : "";
+      return [`${r.name} at ${count(r.size, r.unit)}: weft inside its worker (no hop, no response copy) ${ms(server)} ms${ratio}.`];
+    }),
     ...run.results.flatMap((r) =>
       r.weft?.figures
         ? [`${r.name} at ${count(r.size, r.unit)}, weft's splits, measured after the clock (ms): ${Object.entries(r.weft.figures).map(([k, v]) => `${k} ${ms(v)}`).join(", ")}.`]

@@ -11,8 +11,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
+import { startWeaveServer } from "../test/browser/demo-weave-server";
 import { REPO_ROOT, startHarness } from "../test/browser/harness";
 import type { BenchPageGlobals, RepResult, WorkloadInfo } from "./pages/main";
+import { VIEWER_METHOD, runViewerBench } from "./viewer";
 import {
   markdownTable,
   median,
@@ -56,6 +58,9 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
   const loadAtStart = loadavg()[0] ?? 0;
 
   const harness = await startHarness({ root: join(REPO_ROOT, "bench/pages"), persistentProfile: true });
+  // The Weave-compatible server the export workloads send to: weft's fetch handler over its own
+  // store (fake-indexeddb, in this Node process), with CORS for the bench pages' origin.
+  const receiver = await startWeaveServer();
   try {
     // The first profile only describes the run; every measurement gets profiles of its own.
     const page = await harness.newPage("/");
@@ -71,6 +76,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         await this.close();
         this.context = await harness.newContext();
         await serveJsonModules(this.context);
+        await this.context.addInitScript((url) => ((globalThis as unknown as BenchPageGlobals).receiverUrl = url), receiver.url);
         return harness.newPage("/", this.context);
       },
       async close(): Promise<void> {
@@ -107,6 +113,9 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       }
     }
 
+    // The demo viewer in a production build, its own server and profiles (bench/viewer.ts).
+    const viewerFigures = await runViewerBench({ sizes, only: options.only, chromiumPath: options.chromiumPath, log });
+
     const results: WorkloadResult[] = workloads.flatMap((w) => {
       if (w.kind === "figure") return [];
       const { weft, baseline } = measured.get(key(w)) ?? {};
@@ -140,7 +149,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         size: w.size,
         size_unit: w.unit,
         value: round(median(samples[f.key] ?? [])),
-        best: round(Math.min(...(samples[f.key] ?? [Number.NaN]))),
+        best: round((f.better === "higher" ? Math.max : Math.min)(...(samples[f.key] ?? [Number.NaN]))),
         unit: f.unit,
         samples: (samples[f.key] ?? []).map(round),
         target: f.target,
@@ -182,9 +191,10 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         getAll: info.getAll,
         profile: "on-disk Chromium profile (temporary user-data dir), default transaction durability",
         long_tasks: info.longTaskSupported ? "PerformanceObserver('longtask') on the page during each write repetition" : "not supported",
+        ...(viewerFigures.length > 0 ? { viewer: VIEWER_METHOD } : {}),
       },
       results,
-      figures,
+      figures: [...figures, ...viewerFigures],
     };
 
     await mkdir(RESULTS_DIR, { recursive: true });
@@ -201,6 +211,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     log(`Wrote ${jsonPath} and bench/results/README.md${replaced ? "; updated the table in README.md" : "; README.md has no bench markers, left alone"}.`);
     return run;
   } finally {
+    await receiver.close();
     await harness.close();
   }
 }

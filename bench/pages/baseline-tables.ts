@@ -157,7 +157,8 @@ export const tableBaselines = {
    *   over its key range, the table's members kept. One request however many rows; it reads the
    *   project's other rows too, so it is the floor for a project holding little but this table;
    * - by key: the same entries, then each distinct row value by `get`, all issued at once in one
-   *   transaction (what weft's plan does through Dexie's `bulkGet`, in batches of four chunks).
+   *   transaction (weft's plan when a table is a small part of its project; for this table, most of
+   *   its project, weft reads the project's key range in batches, as the scan does).
    * Each value is parsed once for its score and a running top-k kept; the winners' values are parsed
    * again for the answer.
    */

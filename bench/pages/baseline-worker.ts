@@ -7,6 +7,11 @@
  *
  * The stores, their indexes and their records are exactly weft's (see raw-idb.ts and `toRecord`), so
  * the ratio weft / baseline measures what weft adds: validation, batching, the worker hop, merging.
+ * The read baselines do the same storage work as weft, not less: weft keeps a call's payloads in
+ * its row (no second store), and a page or a trace is one getAll of the same index range, the
+ * records weft returns. What they leave out is what only weft's answer needs: parsing the payloads
+ * into Weave's call objects and sending them to the page (the in-worker figure of weft, from
+ * read-splits-worker.ts, is reported beside the main one to show that share).
  * The calls baselines are here; the tables and refs ones in baseline-tables.ts and baseline-refs.ts.
  */
 import { expose } from "comlink";

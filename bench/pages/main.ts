@@ -15,6 +15,8 @@ export interface RepResult extends Rep {
 
 export interface BenchPageGlobals {
   harnessReady?: Promise<unknown>;
+  /** The base URL of the receiving Weave-compatible server the export workloads send to (set by bench/run.ts). */
+  receiverUrl?: string;
   bench: {
     info(): Promise<{ getAll: string; userAgent: string; hardwareConcurrency: number; longTaskSupported: boolean }>;
     /** Every workload at these scales. */

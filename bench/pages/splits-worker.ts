@@ -6,12 +6,12 @@
 import { expose } from "comlink";
 import { METHODS } from "../../src/interface";
 import { WeftDb } from "../../src/server/db";
-import { strDigest, tableDigest } from "../../src/server/digest";
+import { strDigests, tableDigestAsync } from "../../src/server/digest-async";
 import { createLocalTraceServer } from "../../src/server/index";
 import { pythonJsonDumps } from "../../src/server/python-json";
 import { toInternalRefs } from "../../src/server/refs/convert";
 import { storeTable, TABLE_ENTRY_CHUNK } from "../../src/server/tables/entries";
-import { prepareRow, storeRows } from "../../src/server/tables/rows";
+import { prepareRows, storeRows } from "../../src/server/tables/rows";
 import { committed, freshName, openFresh, TABLE_STORES } from "./raw-idb";
 import { BENCH_PROJECT } from "./synthetic";
 import { syntheticRows } from "./synthetic-rows";
@@ -34,7 +34,8 @@ const api = {
   /**
    * `table_create` of `size` synthetic rows, step by step (ms): `copy` (a structured clone of the
    * request, as the message to the worker costs it), `validate` (weft's request schema), `dumps`
-   * (Python-JSON text of each row), `sha` (each row's digest), `table_digest`, `store` (the Dexie
+   * (Python-JSON text of each row), `sha` (each row's digest, WebCrypto), `table_digest`, `prepare`
+   * (dumps and digests together, overlapped, as weft runs them), `store` (the Dexie
    * transaction: rows, entry chunks, table record, into a fresh database) and `server` (the whole
    * request through an in-worker `LocalTraceServer` on another fresh database, for the total).
    */
@@ -44,9 +45,11 @@ const api = {
     const copy = timed(out, "copy", () => structuredClone(req));
     timed(out, "validate", () => METHODS.table_create.req.parse(copy));
     const dumps = timed(out, "dumps", () => copy.table.rows.map((row) => pythonJsonDumps(toInternalRefs(row))));
-    const digests = timed(out, "sha", () => dumps.map((dump) => strDigest(dump)));
-    const digest = timed(out, "table_digest", () => tableDigest(digests));
-    const rows = copy.table.rows.map((row, i) => prepareRow(BENCH_PROJECT, row, `rows[${i}]`));
+    // WebCrypto, as table_create hashes (digest-async.ts); `prepare` is what it runs: dumps of each
+    // chunk of rows overlapped with hashing of the previous one.
+    const digests = await timedAsync(out, "sha", () => strDigests(dumps));
+    const digest = await timedAsync(out, "table_digest", () => tableDigestAsync(digests));
+    const rows = await timedAsync(out, "prepare", () => prepareRows(BENCH_PROJECT, copy.table.rows, (i) => `rows[${i}]`));
     const db = new WeftDb(freshName("splits-table"));
     await db.open();
     await timedAsync(out, "store", () =>

@@ -5,9 +5,13 @@
  * thread, as an app sees it: through `createClient`, the worker hop, validation, batching and the
  * server.
  */
+import { wrap, type Remote } from "comlink";
 import type { WeftClient } from "../../src/client/index";
+import type { CallsQueryReq } from "../../src/schema/calls";
+import type { ReadSplitsApi } from "./read-splits-worker";
 import { BENCH_PROJECT, CALLS_PER_TRACE, FILTER_OP, FILTER_STATUS, prng, syntheticCalls, syntheticTrace, text, type SyntheticCall } from "./synthetic";
 import { openClient, yieldToEventLoop, type OpenClient } from "./weft-client";
+import { bundleImport, bundleSize, exportRemote } from "./weft-export";
 import { opOverhead } from "./weft-op-overhead";
 import { refsReadBatch } from "./weft-refs";
 import { tableCreate, tableDeepPage, tableSortedPage } from "./weft-tables";
@@ -21,7 +25,7 @@ const readClients = new Map<number, OpenClient>();
 type Parts = Array<{ start: Record<string, unknown>; end: Record<string, unknown> }>;
 
 /** The requests an app would send for these calls, built before the clock starts. */
-function requests(calls: SyntheticCall[]): Parts {
+export function requests(calls: SyntheticCall[]): Parts {
   return calls.map((c) => ({
     start: {
       project_id: BENCH_PROJECT,
@@ -56,6 +60,9 @@ async function ingest(size: number): Promise<Rep> {
   const parts = prepared.parts;
   const opened = await openClient(`calls-${size}`);
   const { client } = opened;
+  // The baseline creates its database before its clock starts (`openFresh`), so the first read
+  // here makes weft's worker create and open its own: both clocks then time the writes alone.
+  await client.calls_query_stats({ project_id: BENCH_PROJECT });
   const ignore = (): void => undefined;
   const start = performance.now();
   for (let i = 0; i < parts.length; i++) {
@@ -76,26 +83,43 @@ async function ingest(size: number): Promise<Rep> {
 }
 
 async function reader(size: number): Promise<WeftClient> {
+  return (await readEntry(size)).client;
+}
+
+async function readEntry(size: number): Promise<OpenClient> {
   if (!readClients.has(size)) await ingest(size); // untimed here: the caller only wants data
   const entry = readClients.get(size);
   if (!entry) throw new Error(`no weft database for size ${size}`);
-  return entry.client;
+  return entry;
 }
 
-const newestFirst = [{ field: "started_at", direction: "desc" }];
+let readSplits: Remote<ReadSplitsApi> | null = null;
 
-function rootsPage(offset: (size: number) => number): WeftWorkload {
+/**
+ * After the clock: the same request inside a worker on the same database (read-splits-worker.ts),
+ * whole (`server`, weft without the hop) and step by step, as figures beside the main one.
+ */
+async function splitsOf(size: number, req: CallsQueryReq): Promise<Record<string, number>> {
+  readSplits ??= wrap<ReadSplitsApi>(new Worker(new URL("./read-splits-worker.ts", import.meta.url), { type: "module" }));
+  return readSplits.callsQuery((await readEntry(size)).dbName, req);
+}
+
+const newestFirst: CallsQueryReq["sort_by"] = [{ field: "started_at", direction: "desc" }];
+
+function rootsPage(offset: (size: number) => number, splits = false): WeftWorkload {
   return async (size) => {
     const client = await reader(size);
-    const start = performance.now();
-    const res = await client.calls_query({
+    const req: CallsQueryReq = {
       project_id: BENCH_PROJECT,
       filter: { trace_roots_only: true },
       sort_by: newestFirst,
       limit: PAGE_SIZE,
       offset: offset(size),
-    });
-    return { ms: performance.now() - start, rows: res.calls.length };
+    };
+    const start = performance.now();
+    const res = await client.calls_query(req);
+    const ms = performance.now() - start;
+    return { ms, rows: res.calls.length, ...(splits ? { figures: await splitsOf(size, req) } : {}) };
   };
 }
 
@@ -148,11 +172,16 @@ async function attachmentsReader(size: number): Promise<WeftClient> {
  * C1: the newest page of all calls, with `include_costs` and `include_feedback` or without (its
  * reference, weft against itself). `count` is the feedback rows attached, so an empty join shows.
  * With both, each option alone is timed too after the clock, as the figures `costs_only` and
- * `feedback_only` (ms), to tell which of the two costs what.
+ * `feedback_only` (ms), to tell which of the two costs what, and the request's in-worker splits.
  */
 export function callsPage(attachments: boolean): WeftWorkload {
-  const page = (client: WeftClient, extra: { include_costs?: boolean; include_feedback?: boolean }) =>
-    client.calls_query({ project_id: BENCH_PROJECT, sort_by: newestFirst, limit: PAGE_SIZE, ...extra });
+  const request = (extra: { include_costs?: boolean; include_feedback?: boolean }): CallsQueryReq => ({
+    project_id: BENCH_PROJECT,
+    sort_by: newestFirst,
+    limit: PAGE_SIZE,
+    ...extra,
+  });
+  const page = (client: WeftClient, extra: { include_costs?: boolean; include_feedback?: boolean }) => client.calls_query(request(extra));
   const time = async (run: () => Promise<unknown>): Promise<number> => {
     const start = performance.now();
     await run();
@@ -168,9 +197,13 @@ export function callsPage(attachments: boolean): WeftWorkload {
       return n + (Array.isArray(list) ? list.length : 0);
     }, 0);
     if (!attachments) return { ms, rows: res.calls.length, count: feedback };
+    // In-worker splits of the request with both options, and `server_without`: the same page
+    // without them, in-worker too, so the options' cost shows without the hop's share.
     const figures = {
       costs_only: await time(() => page(client, { include_costs: true })),
       feedback_only: await time(() => page(client, { include_feedback: true })),
+      ...(await splitsOf(size, request({ include_costs: true, include_feedback: true }))),
+      server_without: (await splitsOf(size, request({})))["server"] ?? Number.NaN,
     };
     return { ms, rows: res.calls.length, count: feedback, figures };
   };
@@ -178,7 +211,7 @@ export function callsPage(attachments: boolean): WeftWorkload {
 
 export const weftWorkloads: Partial<Record<WorkloadId, WeftWorkload>> = {
   ingest: (size) => ingest(size),
-  "roots-page-1": rootsPage(() => 0),
+  "roots-page-1": rootsPage(() => 0, true),
   "roots-page-10": rootsPage(() => 9 * PAGE_SIZE),
   "roots-page-90pct": rootsPage(deepOffset),
   "op-status-page": async (size) => {
@@ -195,9 +228,11 @@ export const weftWorkloads: Partial<Record<WorkloadId, WeftWorkload>> = {
     const client = await reader(size);
     const traces = size / CALLS_PER_TRACE;
     const traceId = syntheticTrace(Math.floor(traces / 2) + ((rep * 7919) % Math.floor(traces / 2)))[0]?.trace_id ?? "";
+    const req: CallsQueryReq = { project_id: BENCH_PROJECT, filter: { trace_ids: [traceId] } };
     const start = performance.now();
-    const res = await client.calls_query({ project_id: BENCH_PROJECT, filter: { trace_ids: [traceId] } });
-    return { ms: performance.now() - start, rows: res.calls.length };
+    const res = await client.calls_query(req);
+    const ms = performance.now() - start;
+    return { ms, rows: res.calls.length, figures: await splitsOf(size, req) };
   },
   "calls-costs-page": callsPage(true),
   "table-create": tableCreate,
@@ -205,4 +240,7 @@ export const weftWorkloads: Partial<Record<WorkloadId, WeftWorkload>> = {
   "table-deep-page": tableDeepPage,
   "refs-read-batch": refsReadBatch,
   "op-overhead": opOverhead,
+  "export-remote": exportRemote(reader),
+  "bundle-size": bundleSize(reader),
+  "bundle-import": bundleImport,
 };

@@ -24,7 +24,10 @@ export type WorkloadId =
   | "table-sorted-page"
   | "table-deep-page"
   | "refs-read-batch"
-  | "op-overhead";
+  | "op-overhead"
+  | "export-remote"
+  | "bundle-size"
+  | "bundle-import";
 
 /** One repetition: its time in ms, and what it returned (rows, a count), so a wrong result shows. */
 export interface Rep {
@@ -41,6 +44,8 @@ export interface FigureSpec {
   name: string;
   unit: string;
   target: string;
+  /** Which way is better; default "lower" (times, sizes). A throughput (calls/s) is "higher". */
+  better?: "lower" | "higher";
 }
 
 export interface Workload {
@@ -129,7 +134,7 @@ export function workloadsAt(scale: number): Workload[] {
       baseline: () => callsPage(false)(scale, withoutRep++),
     },
     { id: "table-create", name: "T1 table_create", ...WRITE, ...RAW, only: SMALL_SCALE, unit: "rows", target: "≤ 1.5×", baseline: () => b.tableCreate(scale) },
-    { id: "table-sorted-page", name: "T2 table page of 50 sorted by score", ...SCAN, ...RAW, unit: "rows", target: "—", baseline: () => b.tableSortedPage(scale) },
+    { id: "table-sorted-page", name: "T2 table page of 50 sorted by score", ...SCAN, ...RAW, unit: "rows", target: "≤ 2×", baseline: () => b.tableSortedPage(scale) },
     { id: "table-deep-page", name: "T3 table page of 50 at 90% depth, unsorted", ...READ, ...RAW, unit: "rows", target: "—", baseline: () => b.tableDeepPage(scale) },
     { id: "refs-read-batch", name: "R1 refs_read_batch, 2 in 5 with a path", ...READ, ...RAW, only: SMALL_SCALE, size: REF_OBJECTS, unit: "refs", target: "—", baseline: () => b.refsReadBatch() },
     {
@@ -146,6 +151,39 @@ export function workloadsAt(scale: number): Workload[] {
         { key: "overhead_us", name: "O1 traced sync op, main-thread overhead per call", unit: "µs", target: "≤ 50 µs" },
         { key: "wall_overhead_us", name: "O1 the same, with the main thread's work between chunks", unit: "µs", target: "≤ 50 µs" },
       ],
+    },
+    {
+      id: "export-remote",
+      name: "E1 exportProject to a local receiving server",
+      kind: "figure",
+      reps: 3,
+      warmup: 1,
+      reference: "weft",
+      only: SMALL_SCALE,
+      target: "—",
+      figures: [
+        { key: "calls_per_s", name: "E1 exportProject to a local receiving server (weft's fetch handler on fake-indexeddb in Node)", unit: "calls/s", target: "—", better: "higher" },
+        { key: "request_kib_per_call", name: "E1 the same, request bytes sent per call", unit: "KiB", target: "—" },
+      ],
+    },
+    {
+      id: "bundle-size",
+      name: "E2 exportBundle",
+      kind: "figure",
+      // The size is the same every time; the repetitions are for the export's speed beside it.
+      reps: scale === SMALL_SCALE ? 3 : 1,
+      warmup: 0,
+      reference: "weft",
+      target: "—",
+      figures: [{ key: "bytes_per_call", name: "E2 bundle size per call, gzip'd", unit: "B", target: "—" }],
+    },
+    {
+      id: "bundle-import",
+      name: "E3 importBundle into a fresh database, vs raw ingest of as many calls",
+      ...WRITE,
+      ...RAW,
+      target: "< 2×",
+      baseline: () => b.ingest(scale),
     },
   ];
   return defs
