@@ -27,7 +27,6 @@
  * the back/forward cache whose worker never resumes (its parked batches are still replayed by the
  * next worker opened on the database).
  */
-import { batchJson } from "../transport/batch-wire";
 import { deleteFromOutbox, openOutbox, saveToOutbox, toPieces, type OutboxKey } from "../transport/outbox";
 import type { CallBatcher, InFlightBatch } from "./call-batcher";
 import type { Connection } from "./connection";
@@ -88,7 +87,7 @@ export function guardPageHide(connection: Connection, batcher: () => CallBatcher
     if (toPark.length === 0) return;
     const now = Date.now();
     const pieces = toPark.flatMap((f) => {
-      const cut = toPieces(f.key, batchJson(f.items), now);
+      const cut = toPieces(f.key, f.batch, now);
       f.parked = cut.length;
       return cut;
     });
