@@ -19,7 +19,7 @@ import { PageCursors } from "../../src/server/calls/page-cursors";
 import { planCalls, type IndexRange } from "../../src/server/calls/plan";
 import type { ServerContext } from "../../src/server/context";
 import { WeftDb } from "../../src/server/db";
-import { feedbackForCalls } from "../../src/server/feedback/for-calls";
+import { feedbackByRef } from "../../src/server/feedback/for-calls";
 import { createLocalTraceServer, type LocalTraceServer } from "../../src/server/index";
 import { hasGetAllOptions, request, type GetAllOptions } from "./raw-idb";
 
@@ -137,7 +137,7 @@ const api = {
       await pair(
         out,
         ["feedback", () => attachCostsAndFeedback(ctx, calls, { include_feedback: true })],
-        ["feedback_per_ref", () => feedbackForCalls(ctx, parsed.project_id, ids)],
+        ["feedback_per_ref", () => feedbackByRef(ctx, parsed.project_id, ids)],
       );
     }
     return out;

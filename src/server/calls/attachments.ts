@@ -8,50 +8,7 @@ import type { ServerContext } from "../context";
 import { costsForCalls } from "../costs/for-calls";
 import type { FeedbackRow } from "../db";
 import { feedbackForCalls } from "../feedback/for-calls";
-import { feedbackOut, type FeedbackOut } from "../feedback/rows";
-import { refToInternal } from "../refs/convert";
 import type { CallView } from "./catalog";
-
-/** Rows the page's ref span may hold, per call of the page, before it counts as too busy to read whole. */
-const SPAN_ROWS_PER_CALL = 4;
-
-/**
- * The feedback of a page of calls (§3.8), read as the span of the page's refs: call ids are
- * time-ordered (uuidv7, as Weave's clients make them), so the refs of a page of calls sit next to
- * each other in the `[project_id+weave_ref]` index, and one bounded getAll per ref form (external,
- * internal) reads them, where `anyOf` over the page's refs walks a cursor, one storage round trip
- * per ref: 2–3× the time for a page of 50 in Chromium (read-splits-worker.ts, `feedback` against
- * `feedback_per_ref`, alternating; 1.0–2.3 ms against 2.0–5.2 ms on a loaded machine). When the
- * span holds many other calls' rows (ids that are not time-ordered, or a page spread over a long
- * time), it falls back to `feedbackForCalls` (the per-ref read). Every id gets a list, oldest first
- * (created_at, id).
- */
-async function pageFeedback(ctx: ServerContext, projectId: string, callIds: string[]): Promise<Map<string, FeedbackOut[]>> {
-  if (callIds.length === 0) return new Map();
-  const sorted = [...callIds].sort();
-  const [first, last] = [sorted[0] as string, sorted[sorted.length - 1] as string];
-  const external = `weave:///${projectId}/call/`;
-  const internal = refToInternal(`${external}x`).slice(0, -1);
-  const cap = SPAN_ROWS_PER_CALL * callIds.length;
-  const spans = await Promise.all(
-    [external, internal].map((prefix) =>
-      ctx.db.feedback
-        .where("[project_id+weave_ref]")
-        .between([projectId, prefix + first], [projectId, prefix + last], true, true)
-        .limit(cap + 1)
-        .toArray(),
-    ),
-  );
-  if (spans.some((rows) => rows.length > cap)) return feedbackForCalls(ctx, projectId, callIds);
-  const out = new Map<string, FeedbackOut[]>(callIds.map((id) => [id, []]));
-  const rows = spans.flat().sort((a: FeedbackRow, b: FeedbackRow) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (const row of rows) {
-    const ref = row.weave_ref;
-    const id = ref.slice(ref.startsWith(external) ? external.length : internal.length);
-    out.get(id)?.push(feedbackOut(row));
-  }
-  return out;
-}
 
 function weaveBlock(call: CallSchema): Record<string, unknown> {
   const summary = (call.summary ??= {});
@@ -81,7 +38,7 @@ export async function attachCostsAndFeedback(
           calls.map((c) => ({ id: c.id, started_at: Date.parse(c.started_at), usage: c.summary?.["usage"] })),
         )
       : undefined,
-    opts.include_feedback ? pageFeedback(ctx, projectId, calls.map((c) => c.id)) : undefined,
+    opts.include_feedback ? feedbackForCalls(ctx, projectId, calls.map((c) => c.id)) : undefined,
   ]);
   for (const call of calls) {
     const callCosts = costs?.get(call.id);
