@@ -110,7 +110,9 @@ const api = {
    * costs it), `validate` (the request schema), `select` (plan and index reads), `raw_read` and
    * `dexie_read` (the same index range by one raw getAll, and through Dexie, alternating; exact
    * single-range plans only), `shape` (rows to `CallSchema`, costs and feedback included when
-   * asked), `copy_res` (a structured clone of the response: the message back), `costs` and
+   * asked), `copy_res` (a structured clone of the response), `server_json` (the whole request
+   * answered as JSON text, `answerJson`, what weft's worker sends its client) and `parse_json` (that
+   * text parsed, as the client does on the main thread), `costs` and
    * `feedback` (what each option adds to the shaped page, alone) and `feedback_per_ref` (the page's
    * feedback read ref by ref, the general path, alternating with `feedback`).
    */
@@ -119,6 +121,7 @@ const api = {
     const out: Record<string, number> = {};
     await server.calls_query(structuredClone(req)); // warm: the first request opens the connection
     await step(out, "server", () => server.calls_query(structuredClone(req)));
+    const text = await step(out, "server_json", () => server.answerJson("calls_query", structuredClone(req)));
     const copy = await step(out, "copy_req", () => structuredClone(req));
     const parsed = await step(out, "validate", () => METHODS.calls_query.req.parse(copy));
     const rows = await step(out, "select", () => selectCalls(ctx, parsed));
@@ -130,6 +133,7 @@ const api = {
     }
     const calls = await step(out, "shape", () => shapeCalls(ctx, rows, parsed));
     await step(out, "copy_res", () => structuredClone({ calls }));
+    await step(out, "parse_json", () => JSON.parse(text) as unknown);
     // What each option adds to the shaped page, alone (both run side by side inside `shape`).
     if (parsed.include_costs) await step(out, "costs", () => attachCostsAndFeedback(ctx, calls, { include_costs: true }));
     if (parsed.include_feedback) {

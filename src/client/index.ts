@@ -71,6 +71,15 @@ export type WeftClient = TraceServerInterface &
     requestPersistentStorage(): Promise<boolean>;
   };
 
+/** An answer sent as JSON text (`WorkerApi.callJson`). @throws WeftError INTERNAL if it is not JSON (a bug) */
+function parseAnswer(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new WeftError("INTERNAL", `The weft worker sent an answer that is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** A worker built from an older weft, without this extension (see `WorkerHello.extensions`). */
 function unsupported(name: ExtensionName): WeftError {
   return new WeftError("VALIDATION", `${name} is not served by this weft worker: build the worker and the client from the same weft version.`, {
@@ -139,6 +148,14 @@ export function createClient(options: ClientOptions): WeftClient {
   /** The error a new call must get right away, if any. */
   const refuse = (): WeftError | undefined => (closing ? closedError() : connection.deadError());
 
+  // Methods the worker answers as JSON text (known once it said hello; before that, and from older
+  // workers, every answer comes as objects).
+  let jsonAnswers: ReadonlySet<string> = new Set();
+  connection.hello.then(
+    (hello) => (jsonAnswers = new Set(hello.jsonAnswers ?? [])),
+    () => undefined,
+  );
+
   const client: Record<string, unknown> = {};
   for (const name of METHOD_NAMES) {
     if (name === "call_start" || name === "call_end") {
@@ -162,7 +179,8 @@ export function createClient(options: ClientOptions): WeftClient {
       client[name] = (req: unknown) => {
         const error = refuse();
         if (error) return Promise.reject(error);
-        return connection.invoke("call", name, req);
+        if (!jsonAnswers.has(name)) return connection.invoke("call", name, req);
+        return connection.invoke("callJson", name, req).then(parseAnswer);
       };
     }
   }

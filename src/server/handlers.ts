@@ -70,5 +70,18 @@ export const HANDLERS = {
   actions_execute_batch: actions.actionsExecuteBatch,
 } satisfies { [M in MethodName]?: Handler<M> };
 
+/**
+ * Methods whose answer `LocalTraceServer.answerJson` gives as JSON text: answers made of JSON data
+ * throughout, built from the stored text (a worker sends its client text for a fraction of what
+ * structured-cloning the objects costs). Each gives the JSON text of what its `HANDLERS` entry returns.
+ */
+export const JSON_HANDLERS = {
+  calls_query: calls.callsQueryJson,
+  call_read: calls.callReadJson,
+} satisfies { [M in UnaryMethodName]?: (ctx: HandlerContext, req: ParsedReq<M>) => Promise<string> };
+
+/** A method `LocalTraceServer.answerJson` serves. */
+export type JsonAnswerMethod = keyof typeof JSON_HANDLERS;
+
 /** The methods `LocalTraceServer` implements. */
 export type ImplementedMethod = keyof typeof HANDLERS;

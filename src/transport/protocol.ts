@@ -25,6 +25,11 @@ export interface WorkerHello {
    * from workers built before the extension table: the client then refuses extensions itself.
    */
   extensions?: readonly string[];
+  /**
+   * The methods the worker also answers through `callJson`, as JSON text. Absent from workers built
+   * before it: the client then uses `call` for every method.
+   */
+  jsonAnswers?: readonly MethodName[];
 }
 
 /** One pull of a stream: up to `STREAM_CHUNK_MAX_ITEMS` items; `done` once the stream is finished. */
@@ -44,6 +49,13 @@ export interface WorkerApi {
   ping(): Promise<"pong">;
   /** One unary method. @throws WeftError VALIDATION for an unknown or streaming method name. */
   call(method: string, req: unknown): Promise<unknown>;
+  /**
+   * One unary method of `WorkerHello.jsonAnswers`, answered as the JSON text of its response: the
+   * answer is JSON data throughout (calls whose payloads were stored as JSON text), and one string
+   * crosses the boundary for a fraction of what structured-cloning the objects costs on both sides.
+   * @throws WeftError VALIDATION for a method not in `jsonAnswers`, else as `call`
+   */
+  callJson(method: string, req: unknown): Promise<string>;
   /**
    * One weft-only operation of the extension table (`purge`, `setProvider`, …). A separate entry
    * rather than more names for `call`: `call` speaks Weave's method names only, the same set the

@@ -5,7 +5,7 @@
 import { WeftError, toWeftError } from "../errors";
 import { EXTENSION_NAMES, isExtensionName } from "../extensions";
 import { METHODS, type MethodName } from "../interface";
-import type { LocalTraceServer } from "../server";
+import { JSON_ANSWER_METHODS, type LocalTraceServer } from "../server";
 import {
   PROTOCOL_VERSION,
   STREAM_CHUNK_MAX_BYTES,
@@ -98,7 +98,13 @@ export function createWorkerApi(server: LocalTraceServer, dbName: string, ready:
 
   return {
     async hello() {
-      return { protocol: PROTOCOL_VERSION, dbName, implementedMethods: [...server.implementedMethods], extensions: [...EXTENSION_NAMES] };
+      return {
+        protocol: PROTOCOL_VERSION,
+        dbName,
+        implementedMethods: [...server.implementedMethods],
+        extensions: [...EXTENSION_NAMES],
+        jsonAnswers: [...JSON_ANSWER_METHODS],
+      };
     },
     async ping() {
       return "pong";
@@ -107,6 +113,13 @@ export function createWorkerApi(server: LocalTraceServer, dbName: string, ready:
       const fn = resolveMethod(server, method, false);
       await ready;
       return await (fn(req) as Promise<unknown>);
+    },
+    async callJson(method, req) {
+      if (!(JSON_ANSWER_METHODS as readonly string[]).includes(method)) {
+        throw new WeftError("VALIDATION", `callJson serves ${JSON_ANSWER_METHODS.join(", ")}, not ${JSON.stringify(method)}: use call().`, { method });
+      }
+      await ready;
+      return await server.answerJson(method as (typeof JSON_ANSWER_METHODS)[number], req);
     },
     async extension(name, req) {
       if (!isExtensionName(name)) {

@@ -27,7 +27,7 @@ import { countCalls, selectCalls } from "./execute";
 import { orderExpandColumns, RefExpander } from "./expand";
 import { checkFilterLimits } from "./filter";
 import { emptyCallRow, isVisible, refreshIndexKeys } from "./rows";
-import { callStorageSize, resolveColumns, rowToCall } from "./shape";
+import { callStorageSize, resolveColumns, rowToCall, rowToCallJson } from "./shape";
 import { writeCallParts } from "./write";
 
 export { callStartBatch } from "./write";
@@ -90,6 +90,37 @@ export async function callsQuery(ctx: ServerContext, req: CallsQueryReq): Promis
   checkFilterLimits(req.filter);
   const rows = await selectCalls(ctx, req);
   return { calls: await shapeCalls(ctx, rows, req) };
+}
+
+/**
+ * Whether shaping `req`'s rows is `rowToCall` alone: no option that changes a call after it is built
+ * (expanded refs, costs, feedback, storage sizes).
+ */
+function plainShape(req: ShapeOptions): boolean {
+  const expands = (req.expand_columns?.length ?? 0) > 0 && req.return_expanded_column_values !== false;
+  return !expands && !req.include_costs && !req.include_feedback && !req.include_storage_size && !req.include_total_storage_size;
+}
+
+/** The JSON text of each shaped row: spliced from the stored text when the shape is plain. */
+async function shapeCallsJson(ctx: ServerContext, rows: CallRow[], req: ShapeOptions): Promise<string[]> {
+  if (!plainShape(req)) return (await shapeCalls(ctx, rows, req)).map((call) => JSON.stringify(call));
+  const cols = resolveColumns(req.columns, false);
+  return rows.map((row) => rowToCallJson(row, cols));
+}
+
+/** `calls_query` answered as the JSON text of its `CallsQueryRes` (see `rowToCallJson`). */
+export async function callsQueryJson(ctx: ServerContext, req: CallsQueryReq): Promise<string> {
+  checkFilterLimits(req.filter);
+  const rows = await selectCalls(ctx, req);
+  return `{"calls":[${(await shapeCallsJson(ctx, rows, req)).join(",")}]}`;
+}
+
+/** `call_read` answered as the JSON text of its `CallReadRes`. */
+export async function callReadJson(ctx: ServerContext, req: CallReadReq): Promise<string> {
+  const row = await ctx.db.calls.get([req.project_id, req.id]);
+  if (!row || !isVisible(row)) return `{"call":null}`;
+  const [call] = await shapeCallsJson(ctx, [row], req);
+  return `{"call":${call ?? "null"}}`;
 }
 
 /** `calls_query_stream`: the same rows as `calls_query`, yielded in pages (§2.9.8). */

@@ -31,7 +31,15 @@ export function applyStart(row: CallRow, start: StartPart): void {
   row.wb_run_step = start.wb_run_step ?? null;
   row.attributes_dump = JSON.stringify(start.attributes);
   row.inputs_dump = JSON.stringify(start.inputs);
-  row.input_refs = extractRefs(start.inputs);
+  row.input_refs = refsIn(start.inputs, row.inputs_dump);
+}
+
+/**
+ * The refs in `value`, whose JSON text is `dump`. JSON writes a ref string's `weave:///` as it is,
+ * so a payload whose text lacks it (almost every one) holds no ref and needs no walk.
+ */
+function refsIn(value: unknown, dump: string | undefined): string[] {
+  return dump !== undefined && dump.includes("weave:///") ? extractRefs(value) : [];
 }
 
 /** Applies an end part. A repeated end overwrites (HEAD-mem; ClickHouse keeps an arbitrary one). */
@@ -41,7 +49,7 @@ export function applyEnd(row: CallRow, end: EndedCallSchemaForInsert): void {
   row.exception = end.exception ?? null;
   const output = end.output === undefined ? null : end.output;
   row.output_dump = JSON.stringify(output);
-  row.output_refs = extractRefs(output);
+  row.output_refs = refsIn(output, row.output_dump);
   row.summary_dump = JSON.stringify(end.summary);
   const counts = end.summary["status_counts"];
   const errors =

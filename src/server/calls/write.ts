@@ -58,18 +58,31 @@ export async function writeCallParts(ctx: ServerContext, parts: readonly CallPar
   }
   if (pending.size === 0) return results;
 
+  // Rows are built before the transaction opens: the dumps cost the worker's thread, and done here
+  // they overlap the previous batch's transaction instead of lengthening this one.
+  const entries = [...pending.values()];
+  const fresh = entries.map((entry) => {
+    const row = emptyCallRow(entry.projectId, entry.id);
+    for (const apply of entry.apply) apply(row);
+    refreshIndexKeys(row);
+    return row;
+  });
   const db = ctx.db;
   await db.transaction("rw", db.calls, async () => {
-    const existing = await loadExisting(db, [...pending.values()]);
-    const rows: CallRow[] = [];
-    for (const entry of pending.values()) {
-      const stored = existing.get(`${entry.projectId}\n${entry.id}`);
-      // Rows read from Dexie are shared (cache "immutable"): copy before changing.
-      const row = stored ? { ...stored } : emptyCallRow(entry.projectId, entry.id);
-      for (const apply of entry.apply) apply(row);
-      refreshIndexKeys(row);
-      rows.push(row);
-    }
+    const existing = await loadExisting(db, entries);
+    // Calls already stored (a start or end in an earlier batch) are merged into their stored row;
+    // rows read from Dexie are shared (cache "immutable"), so copy before changing.
+    const rows =
+      existing.size === 0
+        ? fresh
+        : entries.map((entry, i) => {
+            const stored = existing.get(`${entry.projectId}\n${entry.id}`);
+            if (!stored) return fresh[i] as CallRow;
+            const row = { ...stored };
+            for (const apply of entry.apply) apply(row);
+            refreshIndexKeys(row);
+            return row;
+          });
     await db.calls.bulkPut(rows);
   });
   return results;

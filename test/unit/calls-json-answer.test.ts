@@ -1,0 +1,174 @@
+/**
+ * Answers as JSON text (`LocalTraceServer.answerJson`, the worker's `callJson`): the text spliced
+ * from stored payloads must parse to exactly what the method returns as objects, for every column
+ * choice and every option that falls back to shaping objects first.
+ */
+import fc from "fast-check";
+import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
+import { afterEach, describe, expect, it } from "vitest";
+import { createClient, type WeftClient } from "../../src/client";
+import { WeftError } from "../../src/errors";
+import type { CallRow } from "../../src/server/db";
+import { applyEnd, applyStart, emptyCallRow, refreshIndexKeys } from "../../src/server/calls/rows";
+import { resolveColumns, rowToCall, rowToCallJson } from "../../src/server/calls/shape";
+import type { LocalTraceServer } from "../../src/server";
+import { exposeLocalTraceServer } from "../../src/worker";
+import { at, end, makeServer, PROJECT, start } from "./support/server";
+
+const servers: LocalTraceServer[] = [];
+const clients: WeftClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close();
+  for (const s of servers.splice(0)) await s.close();
+});
+
+function server(): LocalTraceServer {
+  const s = makeServer();
+  servers.push(s);
+  return s;
+}
+
+/** What the object answer becomes once it crossed as JSON (undefined fields drop out). */
+const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value)) as unknown;
+
+const jsonValue = fc.jsonValue({ maxDepth: 3 }).filter((v) => !Object.is(v, -0));
+const payload = fc.dictionary(fc.string({ maxLength: 6 }), jsonValue, { maxKeys: 4 });
+const COLUMNS = ["inputs", "output", "attributes", "summary", "display_name", "parent_id", "exception", "ended_at", "wb_run_id", "inputs.a", "summary_dump"];
+
+describe("rowToCallJson", () => {
+  it("parses to rowToCall's object for any stored row and any columns", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          parent: fc.option(fc.constant("p-1"), { nil: undefined }),
+          displayName: fc.option(fc.string({ maxLength: 8 }), { nil: null }),
+          rename: fc.option(fc.string({ maxLength: 8 }), { nil: undefined }),
+          attributes: payload,
+          inputs: payload,
+          ended: fc.boolean(),
+          output: jsonValue,
+          summary: payload,
+          exception: fc.option(fc.string({ maxLength: 12 }), { nil: null }),
+          columns: fc.option(fc.subarray(COLUMNS), { nil: undefined }),
+          opName: fc.constantFrom("plain_op", "weave:///e/p/op/my_op:abc", "ünïcode \u2028 op"),
+        }),
+        (c) => {
+          const row: CallRow = emptyCallRow(PROJECT, "c-1");
+          applyStart(row, {
+            project_id: PROJECT,
+            id: "c-1",
+            trace_id: "t-1",
+            op_name: c.opName,
+            started_at: 1_735_732_800_000,
+            attributes: c.attributes,
+            inputs: c.inputs,
+            display_name: c.displayName,
+            ...(c.parent ? { parent_id: c.parent } : {}),
+          } as never);
+          if (c.ended) {
+            applyEnd(row, { project_id: PROJECT, id: "c-1", ended_at: 1_735_732_801_500, output: c.output, summary: c.summary, exception: c.exception } as never);
+          }
+          if (c.rename !== undefined) row.display_name_update = c.rename;
+          refreshIndexKeys(row);
+          const cols = resolveColumns(c.columns, false);
+          expect(JSON.parse(rowToCallJson(row, cols))).toEqual(asJson(rowToCall(row, cols)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("answerJson", () => {
+  async function seeded(): Promise<LocalTraceServer> {
+    const s = server();
+    await s.call_start_batch({
+      batch: [
+        { mode: "start", req: { start: start({ id: "root", trace_id: "t", started_at: at(0), inputs: { q: "why?", n: [1, 2.5, null] }, attributes: { env: "test" } }) } },
+        { mode: "end", req: { end: end("root", { ended_at: at(900), output: { a: "because", ok: true }, summary: { usage: { m: { requests: 1 } } } }) } },
+        { mode: "start", req: { start: start({ id: "kid", trace_id: "t", parent_id: "root", started_at: at(10), inputs: { s: "ünïcode \u2028" } }) } },
+        { mode: "start", req: { start: start({ id: "other", trace_id: "u", started_at: at(20), display_name: "Other" }) } },
+        { mode: "end", req: { end: end("other", { ended_at: at(30), exception: "boom", output: null }) } },
+      ],
+    } as never);
+    await s.call_update({ project_id: PROJECT, call_id: "kid", display_name: "renamed" });
+    await s.feedback_create({ project_id: PROJECT, weave_ref: `weave:///${PROJECT}/call/root`, feedback_type: "wandb.note.1", payload: { note: "fine" } });
+    return s;
+  }
+
+  const requests: Array<[string, Record<string, unknown>]> = [
+    ["a plain page", { sort_by: [{ field: "started_at", direction: "desc" }] }],
+    ["roots only, limit and offset", { filter: { trace_roots_only: true }, limit: 1, offset: 1 }],
+    ["some columns", { columns: ["inputs", "summary"], sort_by: [{ field: "started_at", direction: "asc" }] }],
+    ["a filter that matches nothing", { filter: { call_ids: ["missing"] } }],
+    ["costs and feedback (shaped as objects first)", { include_costs: true, include_feedback: true }],
+    ["storage sizes", { include_storage_size: true, include_total_storage_size: true }],
+    ["expanded refs", { expand_columns: ["inputs.q"] }],
+  ];
+
+  it.each(requests)("calls_query: %s gives the same calls as the object answer", async (_name, extra) => {
+    const s = await seeded();
+    const req = { project_id: PROJECT, ...extra };
+    const text = await s.answerJson("calls_query", req);
+    expect(JSON.parse(text)).toEqual(asJson(await s.calls_query(req as never)));
+  });
+
+  it("call_read: found, renamed, and missing", async () => {
+    const s = await seeded();
+    for (const id of ["root", "kid", "missing"]) {
+      const req = { project_id: PROJECT, id };
+      expect(JSON.parse(await s.answerJson("call_read", req))).toEqual(asJson(await s.call_read(req)));
+    }
+    expect(JSON.parse(await s.answerJson("call_read", { project_id: PROJECT, id: "missing" }))).toEqual({ call: null });
+  });
+
+  it("refuses a bad request as the method does, and any other method", async () => {
+    const s = server();
+    const bad = await s.answerJson("calls_query", { project_id: "nope" }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(WeftError);
+    expect(bad).toMatchObject({ code: "VALIDATION", details: { issues: [{ path: "project_id" }] } });
+    const other = await s.answerJson("calls_delete" as never, { project_id: PROJECT, call_ids: [] }).catch((e: unknown) => e);
+    expect(other).toMatchObject({ code: "VALIDATION", message: expect.stringMatching(/answerJson serves calls_query, call_read/) });
+  });
+});
+
+describe("client: answers as JSON text", () => {
+  function setup(): { client: WeftClient; sent: Array<{ path?: string[] }> } {
+    const { port1, port2 } = new MessageChannel();
+    exposeLocalTraceServer({ endpoint: port1, dbName: "json-answers", indexedDB: new IDBFactory(), IDBKeyRange });
+    const sent: Array<{ path?: string[] }> = [];
+    const post = port2.postMessage.bind(port2);
+    port2.postMessage = ((message: { path?: string[] }, transfer?: Transferable[]) => {
+      sent.push(message);
+      post(message, transfer ?? []);
+    }) as typeof port2.postMessage;
+    const client = createClient({ worker: port2 });
+    clients.push(client);
+    return { client, sent };
+  }
+
+  it("asks for calls_query and call_read as text once the worker offers it, and answers with the same objects", async () => {
+    const { client, sent } = setup();
+    await client.ready();
+    await client.call_start({ start: start({ id: "a", trace_id: "t", started_at: at(0), inputs: { x: [1, { y: "z" }] } }) as never });
+    await client.call_end({ end: end("a", { ended_at: at(5), output: "done" }) as never });
+    const page = await client.calls_query({ project_id: PROJECT });
+    expect(page.calls).toHaveLength(1);
+    expect(page.calls[0]).toMatchObject({ id: "a", inputs: { x: [1, { y: "z" }] }, output: "done", summary: { weave: { status: "success", latency_ms: 5 } } });
+    const read = await client.call_read({ project_id: PROJECT, id: "a" });
+    expect(read.call).toEqual(page.calls[0]);
+    const byPath = (name: string) => sent.filter((m) => m.path?.[0] === name).length;
+    expect(byPath("callJson")).toBe(2);
+    // Other methods still answer as objects.
+    expect((await client.calls_query_stats({ project_id: PROJECT })).count).toBe(1);
+    expect(byPath("call")).toBeGreaterThanOrEqual(2);
+  });
+
+  it("keeps the server's errors typed", async () => {
+    const { client } = setup();
+    await client.ready();
+    const error = await client.calls_query({ project_id: PROJECT, columns: ["nope"] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WeftError);
+    expect(error).toMatchObject({ code: "INVALID_FIELD" });
+  });
+});
