@@ -75,6 +75,8 @@ export interface BenchRun {
     weft_reference: string;
     getAll: string;
     profile: string;
+    /** How long reads wait after the seeding write (absent from runs before it was recorded). */
+    settle?: string;
     long_tasks: string;
     /** How the demo viewer's figures (bench/viewer.ts) were measured, when they were. */
     viewer?: string;
@@ -138,7 +140,7 @@ export function markdownTable(run: BenchRun): string {
   };
   const notes = [
     `Run \`${run.name}\` on ${run.date.slice(0, 10)}: Chromium ${run.chromium.version}, ${run.machine.cores} cores (${run.machine.cpu}, load average ${run.machine.load_average_at_start.toFixed(1)} at start), ${run.duration_s.toFixed(0)} s in all.`,
-    `Medians: writes of ${span(writes.map((r) => r.reps))} repetitions, each into a fresh database in a fresh on-disk profile; reads of ${span(reads.map((r) => r.reps))} after ${span(reads.map((r) => r.warmup))} warm-ups.`,
+    `Medians: writes of ${span(writes.map((r) => r.reps))} repetitions, each into a fresh database in a fresh on-disk profile; reads of ${span(reads.map((r) => r.reps))} after ${span(reads.map((r) => r.warmup))} warm-ups${run.method.settle ? `; ${run.method.settle}` : ""}.`,
     `Raw baseline: ${run.method.baseline} Pages use ${run.method.getAll}.`,
     `Workloads marked "vs weft" are weft against itself: ${run.method.weft_reference}`,
     `Ratio: weft's median / the baseline's median in the same run; targets are provisional ("—": none set yet).`,

@@ -82,7 +82,12 @@ export type WeftWorkload = (size: number, rep: number) => Promise<Rep>;
 const PAGE_SIZE = 50;
 /** The scale that `--quick` runs, and the only one of the workloads that do not grow with it. */
 export const SMALL_SCALE = 10_000;
-const READ = { kind: "read", reps: 7, warmup: 2 } as const;
+/**
+ * Five warm-ups: measured here, the first two or three reads of a workload after another one ran
+ * (or right after the seeding write) took 3–10× the steady figure on weft's side (its worker's code
+ * and the storage's caches warming to a new query), which two warm-ups left in the samples.
+ */
+const READ = { kind: "read", reps: 7, warmup: 5 } as const;
 /** Reads that scan a whole table: fewer repetitions keep the 100k run short. */
 const SCAN = { kind: "read", reps: 5, warmup: 1 } as const;
 const WRITE = { kind: "write", reps: 3, warmup: 0 } as const;
