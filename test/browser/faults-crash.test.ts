@@ -146,7 +146,7 @@ describe("page reloaded or closed while tracing (on-disk profile)", () => {
     expect(v.damaged).toEqual([]);
     expect(v.endOnly).toBe(0);
     // Whatever was lost, what is stored is a whole prefix of what was traced (starts and ends).
-    expect(v.groups[0] ?? { starts: 0, ends: 0, maxIndex: -1 }).toEqual({ starts: stored, ends: stored, maxIndex: stored - 1 });
+    expect(v.groups[0] ?? { starts: 0, ends: 0, maxIndex: -1 }, `missing starts: ${v.gaps[0] ?? "none"}`).toEqual({ starts: stored, ends: stored, maxIndex: stored - 1 });
     expect(v.clientCount).toBe(stored);
     return { progress, stored, traced: progress?.traced ?? -1, beforeunload: progress?.atBeforeunload ?? -1 };
   };

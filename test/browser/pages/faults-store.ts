@@ -86,6 +86,8 @@ export interface RawVerdict {
   /** Rows whose stored fields differ from what was traced (first 5 described). */
   damaged: string[];
   damagedCount: number;
+  /** Per group, the index ranges missing below its highest stored index (first 5), to tell a lost middle from a lost tail. */
+  gaps: Record<number, string>;
 }
 
 const same = (dump: string | undefined, value: unknown): boolean => dump !== undefined && dump === JSON.stringify(value);
@@ -96,7 +98,8 @@ const same = (dump: string | undefined, value: unknown): boolean => dump !== und
  */
 export async function verifyRaw(db: string, project: string, prefix: string, chars: number): Promise<RawVerdict> {
   const rows = (await rawCallRows(db, project)).filter((r) => r.id.startsWith(`${prefix}-g`));
-  const verdict: RawVerdict = { rows: rows.length, groups: {}, endOnly: 0, damaged: [], damagedCount: 0 };
+  const verdict: RawVerdict = { rows: rows.length, groups: {}, endOnly: 0, damaged: [], damagedCount: 0, gaps: {} };
+  const seen = new Map<number, Set<number>>();
   const damaged = (row: CallRow, what: string): void => {
     verdict.damagedCount++;
     if (verdict.damaged.length < 5) verdict.damaged.push(`${row.id}: ${what}`);
@@ -111,6 +114,11 @@ export async function verifyRaw(db: string, project: string, prefix: string, cha
     const i = Number(m[3]);
     const group = (verdict.groups[g] ??= { starts: 0, ends: 0, maxIndex: -1 });
     group.maxIndex = Math.max(group.maxIndex, i);
+    if (row.has_start === 1) {
+      const indexes = seen.get(g) ?? new Set<number>();
+      indexes.add(i);
+      seen.set(g, indexes);
+    }
     if (row.has_start === 1) {
       group.starts++;
       if (row.op_name !== `${prefix}_op`) damaged(row, `op_name ${String(row.op_name)}`);
@@ -128,6 +136,19 @@ export async function verifyRaw(db: string, project: string, prefix: string, cha
     } else if (row.output_dump !== undefined || row.ended_at !== undefined) {
       damaged(row, "end fields without has_end");
     }
+  }
+  for (const [g, indexes] of seen) {
+    const missing: string[] = [];
+    let from = -1;
+    for (let i = 0; i <= (verdict.groups[g]?.maxIndex ?? -1) + 1; i++) {
+      const absent = !indexes.has(i) && i <= (verdict.groups[g]?.maxIndex ?? -1);
+      if (absent && from < 0) from = i;
+      if (!absent && from >= 0) {
+        missing.push(from === i - 1 ? `${from}` : `${from}–${i - 1}`);
+        from = -1;
+      }
+    }
+    if (missing.length > 0) verdict.gaps[g] = `${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", …" : ""}`;
   }
   return verdict;
 }
