@@ -31,6 +31,17 @@ import { deleteFromOutbox, openOutbox, saveToOutbox, toPieces, type OutboxKey } 
 import type { CallBatcher, InFlightBatch } from "./call-batcher";
 import type { Connection } from "./connection";
 
+/**
+ * Whether a batch's failure means it can never be stored: the server's request validation refused
+ * it, naming the offending fields. A `VALIDATION` without issues (a value that could not be copied
+ * at that moment, a stack overflow) proves nothing about the batch, so its parked copy is kept; the
+ * replay drops it if the server refuses it again.
+ */
+function refusedForGood(error: unknown): boolean {
+  const { code, details } = error as { code?: unknown; details?: { issues?: unknown } };
+  return code === "VALIDATION" && Array.isArray(details?.issues) && details.issues.length > 0;
+}
+
 /** How long after `beforeunload` without the page going the unloading mode ends (a cancelled navigation). */
 const UNLOADING_GRACE_MS = 5000;
 
@@ -147,8 +158,7 @@ export function guardPageHide(connection: Connection, batcher: () => CallBatcher
     settled(batch, error) {
       // Stored, or refused for good: the parked copy is no longer needed. Any other failure (the
       // worker died, storage trouble) keeps it for the next worker to replay.
-      const final = error === undefined || (error as { code?: unknown }).code === "VALIDATION";
-      if (batch.parked > 0 && final && outbox) {
+      if (batch.parked > 0 && (error === undefined || refusedForGood(error)) && outbox) {
         const keys = Array.from({ length: batch.parked }, (_, i): OutboxKey => [batch.key, i]);
         deleteFromOutbox(outbox, keys).catch(() => undefined);
       }
