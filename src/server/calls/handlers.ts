@@ -85,11 +85,21 @@ async function traceStorageSize(ctx: ServerContext, projectId: string, traceId: 
   return total;
 }
 
+/** The rows `calls_query` answers with, before shaping. */
+async function queriedRows(ctx: ServerContext, req: CallsQueryReq): Promise<CallRow[]> {
+  checkFilterLimits(req.filter);
+  return selectCalls(ctx, req);
+}
+
+/** The row `call_read` answers with: undefined when missing or deleted. */
+async function readRow(ctx: ServerContext, req: CallReadReq): Promise<CallRow | undefined> {
+  const row = await ctx.db.calls.get([req.project_id, req.id]);
+  return row && isVisible(row) ? row : undefined;
+}
+
 /** `calls_query` (§2.9). */
 export async function callsQuery(ctx: ServerContext, req: CallsQueryReq): Promise<CallsQueryRes> {
-  checkFilterLimits(req.filter);
-  const rows = await selectCalls(ctx, req);
-  return { calls: await shapeCalls(ctx, rows, req) };
+  return { calls: await shapeCalls(ctx, await queriedRows(ctx, req), req) };
 }
 
 /**
@@ -110,15 +120,13 @@ async function shapeCallsJson(ctx: ServerContext, rows: CallRow[], req: ShapeOpt
 
 /** `calls_query` answered as the JSON text of its `CallsQueryRes` (see `rowToCallJson`). */
 export async function callsQueryJson(ctx: ServerContext, req: CallsQueryReq): Promise<string> {
-  checkFilterLimits(req.filter);
-  const rows = await selectCalls(ctx, req);
-  return `{"calls":[${(await shapeCallsJson(ctx, rows, req)).join(",")}]}`;
+  return `{"calls":[${(await shapeCallsJson(ctx, await queriedRows(ctx, req), req)).join(",")}]}`;
 }
 
 /** `call_read` answered as the JSON text of its `CallReadRes`. */
 export async function callReadJson(ctx: ServerContext, req: CallReadReq): Promise<string> {
-  const row = await ctx.db.calls.get([req.project_id, req.id]);
-  if (!row || !isVisible(row)) return `{"call":null}`;
+  const row = await readRow(ctx, req);
+  if (!row) return `{"call":null}`;
   const [call] = await shapeCallsJson(ctx, [row], req);
   return `{"call":${call ?? "null"}}`;
 }
@@ -138,8 +146,8 @@ export async function* callsQueryStream(ctx: ServerContext, req: CallsQueryReq):
 
 /** `call_read` (§2.6): `{call: null}` when missing or deleted. */
 export async function callRead(ctx: ServerContext, req: CallReadReq): Promise<CallReadRes> {
-  const row = await ctx.db.calls.get([req.project_id, req.id]);
-  if (!row || !isVisible(row)) return { call: null };
+  const row = await readRow(ctx, req);
+  if (!row) return { call: null };
   const [call] = await shapeCalls(ctx, [row], req);
   return { call: call ?? null };
 }
