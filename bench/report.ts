@@ -173,7 +173,7 @@ export function markdownTable(run: BenchRun): string {
     }),
     ...run.results.flatMap((r) =>
       r.weft?.figures
-        ? [`${r.name} at ${count(r.size, r.unit)}, weft's splits, measured after the clock (ms): ${Object.entries(r.weft.figures).map(([k, v]) => `${k} ${ms(v)}`).join(", ")}.`]
+        ? [`${r.name} at ${count(r.size, r.unit)}, weft's splits, measured outside the clock (ms): ${Object.entries(r.weft.figures).map(([k, v]) => `${k} ${ms(v)}`).join(", ")}.`]
         : [],
     ),
     ...writes.map((r) => `Longest main-thread task during ${r.name} of ${count(r.size, r.unit)}: weft ${longTasks(r.weft)}, baseline ${longTasks(r.baseline)}.`),
@@ -202,4 +202,10 @@ export function resultsReadme(run: BenchRun): string {
     "",
     markdownTable(run),
   ].join("\n");
+}
+
+/** Whether workload `id` is selected by `--only` (undefined: all): its text, or one of its comma-separated parts, is in the id. */
+export function selectedByOnly(id: string, only: string | undefined): boolean {
+  if (only === undefined) return true;
+  return only.split(",").some((part) => part !== "" && id.includes(part));
 }

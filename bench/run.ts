@@ -20,6 +20,7 @@ import {
   median,
   replaceReadmeBlock,
   resultsReadme,
+  selectedByOnly,
   type BenchRun,
   type FigureResult,
   type SideResult,
@@ -32,7 +33,8 @@ export interface BenchOptions {
   /** Results file name, `bench/results/<name>.json`. Default `quick` or `full` (`dev` with `only`). */
   name?: string;
   /**
-   * Only the workloads whose id contains this (for working on one workload): the results go to the
+   * Only the workloads whose id contains this, or one of its comma-separated parts (for working on
+   * one workload; add `ingest` to read a settled database, as a full run does): the results go to the
    * JSON file alone, and neither README is touched.
    */
   only?: string;
@@ -73,7 +75,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     const page = await harness.newPage("/");
     const info = await page.evaluate(() => (globalThis as unknown as BenchPageGlobals).bench.info());
     const listed = await page.evaluate((s) => (globalThis as unknown as BenchPageGlobals).bench.list(s), sizes);
-    const workloads = options.only === undefined ? listed : listed.filter((w) => w.id.includes(options.only as string));
+    const workloads = listed.filter((w) => selectedByOnly(w.id, options.only));
     log(`Chromium ${harness.browser.version()}; IndexedDB pages via ${info.getAll}; long tasks observable: ${info.longTaskSupported}`);
 
     /** One measuring profile at a time: `fresh()` closes the last (deleting its directory). */
@@ -260,6 +262,15 @@ async function measure(w: WorkloadInfo, sides: Side[], pageFor: () => Promise<Pa
     for (const side of order) {
       const rep = await page.evaluate(([id, scale, s]) => (globalThis as unknown as BenchPageGlobals).bench.run(id, scale, s), [w.id, w.scale, side] as const);
       if (i >= w.warmup) reps.get(side)?.push(rep);
+    }
+  }
+  // The figures beside weft's, in a pass of their own: nothing runs between two timed repetitions.
+  const weftReps = reps.get("weft");
+  if (w.hasAfter && weftReps) {
+    const page = await pageFor();
+    for (const rep of weftReps) {
+      const figures = await page.evaluate(([id, scale]) => (globalThis as unknown as BenchPageGlobals).bench.after(id, scale), [w.id, w.scale] as const);
+      rep.figures = { ...rep.figures, ...figures };
     }
   }
   const out: Measured = {};

@@ -19,7 +19,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { build, preview, type PreviewServer } from "vite";
 import { REPO_ROOT } from "../test/browser/harness";
 import { CONTENT_SECURITY_POLICY } from "../vite.config";
-import { median, type FigureResult } from "./report";
+import { median, selectedByOnly, type FigureResult } from "./report";
 import { fillStore, firstRowsTiming, openTraceTasks, scrollTasks, type PageFigures } from "./viewer-page";
 
 interface ViewerFigure {
@@ -198,7 +198,7 @@ async function load(page: Page, url: string): Promise<void> {
  * @throws Error when the build, the server or Chromium fails, or a page misses its marks
  */
 export async function runViewerBench(options: ViewerBenchOptions): Promise<FigureResult[]> {
-  const workloads = VIEWER_WORKLOADS.filter((w) => options.only === undefined || w.id.includes(options.only));
+  const workloads = VIEWER_WORKLOADS.filter((w) => selectedByOnly(w.id, options.only));
   if (workloads.length === 0) return [];
   const { log } = options;
   const started = performance.now();

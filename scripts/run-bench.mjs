@@ -4,7 +4,7 @@
  * root on Debian, installs) Chromium like `npm test`, then loads the TypeScript driver bench/run.ts
  * through Vite's module runner and runs it. Results: bench/results/<name>.json, bench/results/README.md
  * and the table between the bench markers in README.md. `--only` runs the workloads whose id contains
- * the text and writes only bench/results/<name>.json (default `dev`), for working on one workload.
+ * the text (or one of its comma-separated parts) and writes only bench/results/<name>.json (default `dev`), for working on one workload.
  */
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";

@@ -6,7 +6,7 @@
 import { baselineWorker, workloadsAt, type Rep, type Workload, type WorkloadId } from "./workloads";
 
 /** A workload as the driver sees it: everything but the functions. */
-export type WorkloadInfo = Omit<Workload, "baseline" | "weft"> & { hasWeft: boolean; hasBaseline: boolean };
+export type WorkloadInfo = Omit<Workload, "baseline" | "weft" | "after"> & { hasWeft: boolean; hasBaseline: boolean; hasAfter: boolean };
 
 export interface RepResult extends Rep {
   /** Main-thread tasks over 50 ms during the repetition (writes only). */
@@ -23,6 +23,8 @@ export interface BenchPageGlobals {
     list(scales: number[]): WorkloadInfo[];
     /** One repetition of one side of workload `id` at `scale`. */
     run(id: WorkloadId, scale: number, side: "baseline" | "weft"): Promise<RepResult>;
+    /** One run of the figures measured after workload `id`'s timed repetitions (`Workload.after`). */
+    after(id: WorkloadId, scale: number): Promise<Record<string, number>>;
   };
 }
 
@@ -57,7 +59,19 @@ const globals = globalThis as unknown as BenchPageGlobals;
 globals.bench = {
   info: async () => ({ ...(await baselineWorker().info()), longTaskSupported }),
   list: (scales) =>
-    scales.flatMap((scale) => workloads(scale).map(({ baseline, weft, ...info }) => ({ ...info, hasWeft: weft !== undefined, hasBaseline: baseline !== undefined }))),
+    scales.flatMap((scale) =>
+      workloads(scale).map(({ baseline, weft, after, ...info }) => ({
+        ...info,
+        hasWeft: weft !== undefined,
+        hasBaseline: baseline !== undefined,
+        hasAfter: after !== undefined,
+      })),
+    ),
   run,
+  after: async (id, scale) => {
+    const after = workloads(scale).find((w) => w.id === id)?.after;
+    if (!after) throw new Error(`no figures after workload ${id} at scale ${scale}`);
+    return after();
+  },
 };
 globals.harnessReady = baselineWorker().info();

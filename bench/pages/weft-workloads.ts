@@ -102,38 +102,39 @@ async function readEntry(size: number): Promise<OpenClient> {
 }
 
 let readSplits: Remote<ReadSplitsApi> | null = null;
-const SPLITS_SETTLE_MS = 300;
 
 /**
- * After the clock: the same request inside a worker on the same database (read-splits-worker.ts),
- * whole (`server`, weft without the hop) and step by step, as figures beside the main one.
+ * The same request inside a worker on the same database (read-splits-worker.ts), whole (`server`,
+ * weft without the hop) and step by step, as figures beside the main one. Run after the timed
+ * repetitions, never between them (see `weftAfter`).
  */
 async function splitsOf(size: number, req: CallsQueryReq): Promise<Record<string, number>> {
   readSplits ??= wrap<ReadSplitsApi>(new Worker(new URL("./read-splits-worker.ts", import.meta.url), { type: "module" }));
-  const figures = await readSplits.callsQuery((await readEntry(size)).dbName, req);
-  // The splits run each step 20 times; give their worker's garbage collection and the storage's
-  // caches time to settle, so the next repetition's clock does not start amid them.
-  await new Promise((resolve) => setTimeout(resolve, SPLITS_SETTLE_MS));
-  return figures;
+  return readSplits.callsQuery((await readEntry(size)).dbName, req);
 }
 
 const newestFirst: CallsQueryReq["sort_by"] = [{ field: "started_at", direction: "desc" }];
 
-function rootsPage(offset: (size: number) => number, splits = false): WeftWorkload {
+function rootsRequest(offset: number): CallsQueryReq {
+  return { project_id: BENCH_PROJECT, filter: { trace_roots_only: true }, sort_by: newestFirst, limit: PAGE_SIZE, offset };
+}
+
+function rootsPage(offset: (size: number) => number): WeftWorkload {
   return async (size) => {
     const client = await reader(size);
-    const req: CallsQueryReq = {
-      project_id: BENCH_PROJECT,
-      filter: { trace_roots_only: true },
-      sort_by: newestFirst,
-      limit: PAGE_SIZE,
-      offset: offset(size),
-    };
+    const req = rootsRequest(offset(size));
     const start = performance.now();
     const res = await client.calls_query(req);
     const ms = performance.now() - start;
-    return { ms, rows: res.calls.length, ...(splits ? { figures: await splitsOf(size, req) } : {}) };
+    return { ms, rows: res.calls.length };
   };
+}
+
+/** B4's request at repetition `rep`: a different trace of the newer half each time. */
+function traceRequest(size: number, rep: number): CallsQueryReq {
+  const traces = size / CALLS_PER_TRACE;
+  const traceId = syntheticTrace(Math.floor(traces / 2) + ((rep * 7919) % Math.floor(traces / 2)))[0]?.trace_id ?? "";
+  return { project_id: BENCH_PROJECT, filter: { trace_ids: [traceId] } };
 }
 
 const opStatusQuery = { $expr: { $eq: [{ $getField: "summary.weave.status" }, { $literal: FILTER_STATUS }] } } as const;
@@ -181,50 +182,54 @@ async function attachmentsReader(size: number): Promise<WeftClient> {
   return client;
 }
 
+const costsPageRequest = (extra: { include_costs?: boolean; include_feedback?: boolean }): CallsQueryReq => ({
+  project_id: BENCH_PROJECT,
+  sort_by: newestFirst,
+  limit: PAGE_SIZE,
+  ...extra,
+});
+
 /**
  * C1: the newest page of all calls, with `include_costs` and `include_feedback` or without (its
  * reference, weft against itself). `count` is the feedback rows attached, so an empty join shows.
- * With both, each option alone is timed too after the clock, as the figures `costs_only` and
- * `feedback_only` (ms), to tell which of the two costs what, and the request's in-worker splits.
  */
 export function callsPage(attachments: boolean): WeftWorkload {
-  const request = (extra: { include_costs?: boolean; include_feedback?: boolean }): CallsQueryReq => ({
-    project_id: BENCH_PROJECT,
-    sort_by: newestFirst,
-    limit: PAGE_SIZE,
-    ...extra,
-  });
-  const page = (client: WeftClient, extra: { include_costs?: boolean; include_feedback?: boolean }) => client.calls_query(request(extra));
-  const time = async (run: () => Promise<unknown>): Promise<number> => {
-    const start = performance.now();
-    await run();
-    return performance.now() - start;
-  };
   return async (size) => {
     const client = await attachmentsReader(size);
     const start = performance.now();
-    const res = await page(client, attachments ? { include_costs: true, include_feedback: true } : {});
+    const res = await client.calls_query(costsPageRequest(attachments ? { include_costs: true, include_feedback: true } : {}));
     const ms = performance.now() - start;
     const feedback = res.calls.reduce((n, c) => {
       const list = (c.summary?.["weave"] as { feedback?: unknown[] } | undefined)?.feedback;
       return n + (Array.isArray(list) ? list.length : 0);
     }, 0);
-    if (!attachments) return { ms, rows: res.calls.length, count: feedback };
-    // In-worker splits of the request with both options, and `server_without`: the same page
-    // without them, in-worker too, so the options' cost shows without the hop's share.
-    const figures = {
-      costs_only: await time(() => page(client, { include_costs: true })),
-      feedback_only: await time(() => page(client, { include_feedback: true })),
-      ...(await splitsOf(size, request({ include_costs: true, include_feedback: true }))),
-      server_without: (await splitsOf(size, request({})))["server"] ?? Number.NaN,
-    };
-    return { ms, rows: res.calls.length, count: feedback, figures };
+    return { ms, rows: res.calls.length, count: feedback };
+  };
+}
+
+/**
+ * C1's figures: each option alone through the client (`costs_only`, `feedback_only`, ms), to tell
+ * which of the two costs what; the in-worker splits of the request with both; and `server_without`,
+ * the same page without them in-worker too, so the options' cost shows without the hop's share.
+ */
+async function callsPageFigures(size: number): Promise<Record<string, number>> {
+  const client = await attachmentsReader(size);
+  const time = async (extra: { include_costs?: boolean; include_feedback?: boolean }): Promise<number> => {
+    const start = performance.now();
+    await client.calls_query(costsPageRequest(extra));
+    return performance.now() - start;
+  };
+  return {
+    costs_only: await time({ include_costs: true }),
+    feedback_only: await time({ include_feedback: true }),
+    ...(await splitsOf(size, costsPageRequest({ include_costs: true, include_feedback: true }))),
+    server_without: (await splitsOf(size, costsPageRequest({})))["server"] ?? Number.NaN,
   };
 }
 
 export const weftWorkloads: Partial<Record<WorkloadId, WeftWorkload>> = {
   ingest: (size) => ingest(size),
-  "roots-page-1": rootsPage(() => 0, true),
+  "roots-page-1": rootsPage(() => 0),
   "roots-page-10": rootsPage(() => 9 * PAGE_SIZE),
   "roots-page-90pct": rootsPage(deepOffset),
   "op-status-page": async (size) => {
@@ -239,13 +244,11 @@ export const weftWorkloads: Partial<Record<WorkloadId, WeftWorkload>> = {
   },
   "trace-fetch": async (size, rep) => {
     const client = await reader(size);
-    const traces = size / CALLS_PER_TRACE;
-    const traceId = syntheticTrace(Math.floor(traces / 2) + ((rep * 7919) % Math.floor(traces / 2)))[0]?.trace_id ?? "";
-    const req: CallsQueryReq = { project_id: BENCH_PROJECT, filter: { trace_ids: [traceId] } };
+    const req = traceRequest(size, rep);
     const start = performance.now();
     const res = await client.calls_query(req);
     const ms = performance.now() - start;
-    return { ms, rows: res.calls.length, figures: await splitsOf(size, req) };
+    return { ms, rows: res.calls.length };
   },
   "calls-costs-page": callsPage(true),
   "table-create": tableCreate,
@@ -256,4 +259,16 @@ export const weftWorkloads: Partial<Record<WorkloadId, WeftWorkload>> = {
   "export-remote": exportRemote(reader),
   "bundle-size": bundleSize(reader),
   "bundle-import": bundleImport,
+};
+
+/**
+ * Figures reported beside a workload's main one (`Rep.figures`), measured in a pass of their own
+ * after its timed repetitions (`bench.after`): between repetitions, their bursts of work in another
+ * worker, and the pause they need to settle, would make each timed read start from a colder machine
+ * than the baseline's, whose repetitions run back to back.
+ */
+export const weftAfter: Partial<Record<WorkloadId, (size: number, run: number) => Promise<Record<string, number>>>> = {
+  "roots-page-1": (size) => splitsOf(size, rootsRequest(0)),
+  "trace-fetch": (size, run) => splitsOf(size, traceRequest(size, run)),
+  "calls-costs-page": callsPageFigures,
 };

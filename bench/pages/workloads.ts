@@ -10,7 +10,7 @@ import type { BaselineApi } from "./baseline-worker";
 import { CALLS_PER_TRACE } from "./synthetic";
 import { REF_OBJECTS } from "./synthetic-rows";
 import { OP_CALLS } from "./weft-op-overhead";
-import { callsPage, weftWorkloads } from "./weft-workloads";
+import { callsPage, weftAfter, weftWorkloads } from "./weft-workloads";
 
 export type WorkloadId =
   | "ingest"
@@ -74,6 +74,11 @@ export interface Workload {
   figures?: FigureSpec[];
   baseline?: () => Promise<Rep>;
   weft?: () => Promise<Rep>;
+  /**
+   * Figures beside weft's main one, in ms by key, measured once per repetition in a pass after the
+   * timed ones (`weftAfter`), so that nothing runs between two timed repetitions.
+   */
+  after?: () => Promise<Record<string, number>>;
 }
 
 /** weft's side of one workload: one repetition at scale `size` (see weft-workloads.ts). */
@@ -198,8 +203,11 @@ export function workloadsAt(scale: number): Workload[] {
     .filter((def) => def.only === undefined || def.only === scale)
     .map(({ only: _only, size, unit, ...def }) => {
       const weft = weftWorkloads[def.id];
+      const after = weftAfter[def.id];
       let weftRep = 0;
+      let afterRun = 0;
       const workload: Workload = { ...def, scale, size: size ?? scale, unit: unit ?? "calls" };
+      if (after) workload.after = () => after(scale, afterRun++);
       return weft ? { ...workload, weft: () => weft(scale, weftRep++) } : workload;
     });
 }
