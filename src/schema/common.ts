@@ -73,8 +73,33 @@ export function formatDateTime(ms: number): string {
   const totalMicros = Math.round(ms * 1000);
   const seconds = Math.floor(totalMicros / 1_000_000);
   const micros = totalMicros - seconds * 1_000_000;
-  const base = new Date(seconds * 1000).toISOString().slice(0, 19);
+  // Date's range (±8.64e15 ms): beyond it, and for NaN, the error toISOString raises.
+  if (!(Math.abs(seconds) <= 8.64e12)) throw new RangeError("Invalid time value");
+  const day = Math.floor(seconds / 86_400);
+  const base = `${datePrefix(day)}${timeOfDay(seconds - day * 86_400)}`;
   return micros === 0 ? `${base}Z` : `${base}.${String(micros).padStart(6, "0")}Z`;
+}
+
+/**
+ * `YYYY-MM-DDT` of a day since the epoch, as `toISOString` writes it (extended years included),
+ * from a one-entry cache: a page of calls mostly shares its days, and `Date` formatting was a
+ * third of the time it took to write a call as JSON.
+ */
+let cachedDay = Number.NaN;
+let cachedPrefix = "";
+function datePrefix(day: number): string {
+  if (day !== cachedDay) {
+    const iso = new Date(day * 86_400_000).toISOString();
+    cachedPrefix = iso.slice(0, iso.indexOf("T") + 1);
+    cachedDay = day;
+  }
+  return cachedPrefix;
+}
+
+/** `HH:MM:SS` of a second of the day, 0–86 399 (UTC days have exactly 86 400 seconds in JavaScript). */
+function timeOfDay(second: number): string {
+  const two = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+  return `${two(Math.floor(second / 3600))}:${two(Math.floor(second / 60) % 60)}:${two(second % 60)}`;
 }
 
 /**

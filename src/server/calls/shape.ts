@@ -132,43 +132,85 @@ export function callStorageSize(row: CallRow): number {
   return utf8Length(row.attributes_dump) + utf8Length(row.inputs_dump) + utf8Length(row.output_dump) + utf8Length(row.summary_dump);
 }
 
-/** The fields of a call before its payloads (`attributes`, `inputs`), in `CallSchema` order. */
-function headFields(row: CallRow, has: (c: string) => boolean) {
-  return {
-    id: row.id,
-    project_id: row.project_id,
-    op_name: row.op_name ?? "",
-    display_name: has("display_name") ? effectiveDisplayName(row) : null,
-    trace_id: row.trace_id ?? "",
-    parent_id: has("parent_id") ? (row.parent_id ?? null) : null,
-    thread_id: has("thread_id") ? (row.thread_id ?? null) : null,
-    turn_id: has("turn_id") ? (row.turn_id ?? null) : null,
-    started_at: formatDateTime(row.started_at ?? 0),
-  };
+/** What a field's value is computed from: the row, and the columns asked for. */
+interface FieldInput {
+  row: CallRow;
+  has: (column: string) => boolean;
+  cols: Set<string> | undefined;
 }
 
-/** The fields between `inputs` and `output`. */
-function middleFields(row: CallRow, has: (c: string) => boolean) {
-  return {
-    ended_at: has("ended_at") && row.ended_at !== undefined ? formatDateTime(row.ended_at) : null,
-    exception: has("exception") ? (row.exception ?? null) : null,
-  };
+/**
+ * One field of `CallSchema`: its value, and its JSON text when that is cheaper than
+ * `JSON.stringify(value)` (payloads are stored as JSON text already, see `rows.ts`).
+ */
+interface CallField {
+  name: keyof CallSchema;
+  value(input: FieldInput): unknown;
+  json?(input: FieldInput): string;
 }
 
-/** The fields after `output`, from `summary` on. */
-function tailFields(row: CallRow, has: (c: string) => boolean, cols: Set<string> | undefined) {
-  const storedSummary = has("summary") ? (parseDump(row.summary_dump, null) as Record<string, unknown> | null) : null;
-  return {
-    summary: derivedSummary(row, storedSummary, cols),
-    wb_user_id: has("wb_user_id") ? (row.wb_user_id ?? null) : null,
-    wb_run_id: has("wb_run_id") ? (row.wb_run_id ?? null) : null,
-    wb_run_step: has("wb_run_step") ? (row.wb_run_step ?? null) : null,
-    wb_run_step_end: has("wb_run_step_end") ? (row.wb_run_step_end ?? null) : null,
-    deleted_at: null,
-    storage_size_bytes: null,
-    total_storage_size_bytes: null,
-  };
+/** A stored payload's text, or `fallback` when absent or not asked for; parsed for the object answer. */
+function payloadField(name: "attributes" | "inputs" | "output", dump: (row: CallRow) => string | undefined, fallback: string): CallField {
+  const text = ({ row, has }: FieldInput): string => (has(name) ? (dump(row) ?? fallback) : fallback);
+  return { name, value: (input) => JSON.parse(text(input)) as unknown, json: text };
 }
+
+/** A column that reads as null unless asked for (and present). */
+function optionalField(name: keyof CallSchema & keyof CallRow): CallField {
+  return { name, value: ({ row, has }) => (has(name) ? (row[name] ?? null) : null) };
+}
+
+const nullField = (name: keyof CallSchema): CallField => ({ name, value: () => null, json: () => "null" });
+
+/** The stored summary, parsed, when asked for. */
+function storedSummary({ row, has }: FieldInput): Record<string, unknown> | null {
+  return has("summary") ? (parseDump(row.summary_dump, null) as Record<string, unknown> | null) : null;
+}
+
+/**
+ * The summary's JSON text. When the stored text is an object's with no `"weave"` anywhere, the
+ * derived `summary.weave` is appended to it as it is (where `derivedSummary` puts it: last);
+ * otherwise the summary is merged as objects.
+ */
+function summaryJson(input: FieldInput): string {
+  const { row, has, cols } = input;
+  const dump = has("summary") ? row.summary_dump : undefined;
+  if (dump !== undefined && (!dump.startsWith("{") || dump.includes('"weave"'))) {
+    return JSON.stringify(derivedSummary(row, storedSummary(input), cols));
+  }
+  const weave = JSON.stringify(derivedSummary(row, null, cols)["weave"]);
+  if (dump === undefined || dump === "null" || dump === "{}") return `{"weave":${weave}}`;
+  return `${dump.slice(0, -1)},"weave":${weave}}`;
+}
+
+/** Every field of `CallSchema`, in its order: the one list both the object and the text answers follow. */
+const CALL_FIELDS: readonly CallField[] = [
+  { name: "id", value: ({ row }) => row.id },
+  { name: "project_id", value: ({ row }) => row.project_id },
+  { name: "op_name", value: ({ row }) => row.op_name ?? "" },
+  { name: "display_name", value: ({ row, has }) => (has("display_name") ? effectiveDisplayName(row) : null) },
+  { name: "trace_id", value: ({ row }) => row.trace_id ?? "" },
+  optionalField("parent_id"),
+  optionalField("thread_id"),
+  optionalField("turn_id"),
+  { name: "started_at", value: ({ row }) => formatDateTime(row.started_at ?? 0) },
+  payloadField("attributes", (row) => row.attributes_dump, "{}"),
+  payloadField("inputs", (row) => row.inputs_dump, "{}"),
+  { name: "ended_at", value: ({ row, has }) => (has("ended_at") && row.ended_at !== undefined ? formatDateTime(row.ended_at) : null) },
+  optionalField("exception"),
+  payloadField("output", (row) => row.output_dump, "null"),
+  { name: "summary", value: (input) => derivedSummary(input.row, storedSummary(input), input.cols), json: summaryJson },
+  optionalField("wb_user_id"),
+  optionalField("wb_run_id"),
+  optionalField("wb_run_step"),
+  optionalField("wb_run_step_end"),
+  nullField("deleted_at"),
+  nullField("storage_size_bytes"),
+  nullField("total_storage_size_bytes"),
+];
+
+/** `"name":` before each field's text, the first without the comma. */
+const FIELD_PREFIXES = CALL_FIELDS.map((field, i) => `${i === 0 ? "" : ","}${JSON.stringify(field.name)}:`);
 
 const columnTest =
   (cols: Set<string> | undefined) =>
@@ -177,34 +219,30 @@ const columnTest =
 
 /** Builds the `CallSchema` for a visible row, filling only `cols` (undefined = all columns). */
 export function rowToCall(row: CallRow, cols?: Set<string>): CallSchema {
-  const has = columnTest(cols);
-  return {
-    ...headFields(row, has),
-    attributes: has("attributes") ? (parseDump(row.attributes_dump, {}) as Record<string, unknown>) : {},
-    inputs: has("inputs") ? (parseDump(row.inputs_dump, {}) as Record<string, unknown>) : {},
-    ...middleFields(row, has),
-    output: has("output") ? parseDump(row.output_dump, null) : null,
-    ...tailFields(row, has, cols),
-  };
-}
-
-/** `{…}` of `fields` without its braces, for splicing. */
-function innerJson(fields: object): string {
-  return JSON.stringify(fields).slice(1, -1);
+  const input: FieldInput = { row, has: columnTest(cols), cols };
+  const call: Record<string, unknown> = {};
+  for (const field of CALL_FIELDS) call[field.name] = field.value(input);
+  return call as CallSchema;
 }
 
 /**
- * The JSON text of `rowToCall(row, cols)`, with the stored payload texts spliced in as they are
- * instead of parsed and written again: what a page of calls costs to answer is mostly its payloads,
- * and they were stored as JSON text (`rows.ts`). `JSON.parse` of the result equals the object.
+ * The JSON text of `rowToCall(row, cols)`, field by field, with the stored payload texts spliced in
+ * as they are instead of parsed and written again: what a page of calls costs to answer is mostly
+ * its payloads. Equal, byte for byte, to `JSON.stringify(rowToCall(row, cols))`.
  */
 export function rowToCallJson(row: CallRow, cols?: Set<string>): string {
-  const has = columnTest(cols);
-  const attributes = has("attributes") ? (row.attributes_dump ?? "{}") : "{}";
-  const inputs = has("inputs") ? (row.inputs_dump ?? "{}") : "{}";
-  const output = has("output") ? (row.output_dump ?? "null") : "null";
-  return (
-    `{${innerJson(headFields(row, has))},"attributes":${attributes},"inputs":${inputs},` +
-    `${innerJson(middleFields(row, has))},"output":${output},${innerJson(tailFields(row, has, cols))}}`
-  );
+  const input: FieldInput = { row, has: columnTest(cols), cols };
+  let text = "{";
+  for (let i = 0; i < CALL_FIELDS.length; i++) {
+    const field = CALL_FIELDS[i] as CallField;
+    text += FIELD_PREFIXES[i] as string;
+    if (field.json) {
+      text += field.json(input);
+    } else {
+      const value = field.value(input);
+      // Most fields of most calls are null: skip the stringify call for them.
+      text += value === null || value === undefined ? "null" : JSON.stringify(value);
+    }
+  }
+  return `${text}}`;
 }

@@ -1,0 +1,50 @@
+/**
+ * `formatDateTime` writes every datetime of every answer; it builds the date from a one-day cache
+ * and the time of day by arithmetic. Checked here against `Date#toISOString` itself, over the whole
+ * range `Date` can hold, fractions and negative (pre-1970) instants included.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { formatDateTime, parseIsoDateTime } from "../../src/schema/common";
+
+/** The reference: `toISOString` to the second, then pydantic's six fractional digits when not zero. */
+function viaToIsoString(ms: number): string {
+  const totalMicros = Math.round(ms * 1000);
+  const seconds = Math.floor(totalMicros / 1_000_000);
+  const micros = totalMicros - seconds * 1_000_000;
+  const iso = new Date(seconds * 1000).toISOString();
+  const base = iso.slice(0, iso.indexOf("."));
+  return micros === 0 ? `${base}Z` : `${base}.${String(micros).padStart(6, "0")}Z`;
+}
+
+const MAX_MS = 8.64e15;
+
+describe("formatDateTime", () => {
+  it("equals toISOString (to the second, then µs) anywhere in Date's range", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -MAX_MS / 1000 + 1, max: MAX_MS / 1000 - 1 }), fc.integer({ min: 0, max: 999_999 }), (seconds, micros) => {
+        const ms = seconds * 1000 + micros / 1000;
+        expect(formatDateTime(ms)).toBe(viaToIsoString(ms));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("is right across day boundaries, one after another (the day cache)", () => {
+    const day = 86_400_000;
+    const instants = [0, -1, 1, day - 1, day, day + 1, -day, -day - 1, -day + 1, 1_735_689_599_999.999, 1_735_689_600_000];
+    for (const ms of [...instants, ...instants.reverse()]) expect(formatDateTime(ms)).toBe(viaToIsoString(ms));
+  });
+
+  it("writes what parseIsoDateTime reads back", () => {
+    expect(formatDateTime(parseIsoDateTime("2025-01-01T00:00:00.3Z") ?? Number.NaN)).toBe("2025-01-01T00:00:00.300000Z");
+    expect(formatDateTime(parseIsoDateTime("1969-12-31T23:59:59Z") ?? Number.NaN)).toBe("1969-12-31T23:59:59Z");
+    // Past year 9999, the extended form toISOString writes.
+    expect(formatDateTime(Date.UTC(10_000, 0, 1))).toBe("+010000-01-01T00:00:00Z");
+  });
+
+  it("refuses what Date cannot hold, as toISOString does", () => {
+    expect(() => formatDateTime(Number.NaN)).toThrow(RangeError);
+    expect(() => formatDateTime(MAX_MS + 1000)).toThrow(RangeError);
+  });
+});
