@@ -4,16 +4,20 @@
  * reaches `maxItems` or `maxBytes`, after `flushIntervalMs`, or on `flush()`.
  *
  * Validation happens once, in the worker (the trust boundary), so queuing costs the main thread
- * only a copy: the tracing API queues on every op call. The worker rejects a batch with a bad item
- * whole; the batcher then rejects just the bad items (named by the error's issue paths) and sends the
- * good ones again, so one bad call never costs the others. Starts get uuidv7 `id`/`trace_id` here when
+ * only a copy: the tracing API queues on every op call. The copy is the item's JSON text when that
+ * is exact (`json-snapshot.ts`: cheaper to take, to keep and to post), else a structured clone.
+ * The worker rejects a batch with a bad item whole; the batcher then rejects just the bad items
+ * (named by the error's issue paths) and sends the good ones again, so one bad call never costs
+ * the others. Starts get uuidv7 `id`/`trace_id` here when
  * absent, as Weave's SDKs do: that makes a replayed batch (page-hide outbox) an idempotent upsert.
  */
 import { v7 as uuidv7 } from "uuid";
 import { toWeftError, validationError, type WeftError } from "../errors";
 import type { MethodReq, MethodRes } from "../interface";
 import { badBatchItems } from "../transport/batch-items";
+import type { WireItem } from "../transport/batch-wire";
 import { requestCopyError } from "./connection";
+import { jsonSnapshot } from "./json-snapshot";
 import type { CallCreateBatchReqInput } from "../schema/calls";
 import { estimateBytes } from "../transport/protocol";
 
@@ -38,7 +42,7 @@ export interface BatchOptions {
 type BatchItemInput = CallCreateBatchReqInput["batch"][number];
 
 interface Queued {
-  item: BatchItemInput;
+  item: WireItem;
   bytes: number;
   resolve: (res: MethodRes<"call_start"> | MethodRes<"call_end">) => void;
   reject: (error: WeftError) => void;
@@ -48,14 +52,16 @@ interface Queued {
 export interface InFlightBatch {
   /** Unique and increasing per client; names the batch in the page-hide outbox. */
   readonly key: string;
-  readonly batch: CallCreateBatchReqInput;
+  /** The items as sent: objects, or their JSON text (`batch-wire.ts`). */
+  readonly items: readonly WireItem[];
   /** How many outbox pieces hold this batch (0 until page hide parks it). */
   parked: number;
   /** Settles when the worker answered: undefined when stored, else the error. Never rejects. */
   readonly outcome: Promise<WeftError | undefined>;
 }
 
-type Send = (batch: CallCreateBatchReqInput) => Promise<MethodRes<"call_start_batch">>;
+/** Sends one `call_start_batch`; string items are JSON text (see `batch-wire.ts`). */
+type Send = (batch: { batch: WireItem[] }) => Promise<MethodRes<"call_start_batch">>;
 
 /** What the page-hide guard wants to hear about. */
 export interface BatcherHooks {
@@ -110,19 +116,23 @@ export class CallBatcher {
   }
 
   private enqueue(item: BatchItemInput, owned = false): Promise<unknown> {
-    let copy: BatchItemInput = item;
-    if (!owned) {
+    let copy: WireItem = item;
+    let bytes: number;
+    if (owned) {
+      bytes = estimateBytes(item);
+    } else {
       try {
         // Snapshot now: the batch leaves up to `flushIntervalMs` later and callers often mutate what
         // they traced (a chat app pushes the reply onto the `messages` array it passed as input).
-        copy = structuredClone(item);
+        const json = jsonSnapshot(item);
+        copy = json ?? structuredClone(item);
+        bytes = json === undefined ? estimateBytes(copy) : json.length;
       } catch (error) {
         return Promise.reject(requestCopyError(error));
       }
     }
     return new Promise((resolve, reject) => {
       if (this.idle()) this.hooks.busy?.(true);
-      const bytes = estimateBytes(copy);
       // Keep batches under maxBytes: send what is queued before an item would push it over.
       if (this.queue.length > 0 && this.queueBytes + bytes > this.maxBytes) this.sendNow();
       this.queue.push({ item: copy, bytes, resolve, reject });
@@ -165,9 +175,9 @@ export class CallBatcher {
 
   /** Sends `items` as one batch and tracks it until the worker answers. */
   private dispatch(items: Queued[]): InFlightBatch {
-    const batch: CallCreateBatchReqInput = { batch: items.map((q) => q.item) };
+    const wire = items.map((q) => q.item);
     const key = `${this.clientKey}:${String(++this.sequence).padStart(10, "0")}`;
-    const outcome = this.send(batch).then(
+    const outcome = this.send({ batch: wire }).then(
       (res) => {
         items.forEach((q, i) => q.resolve((res.res[i] ?? {}) as MethodRes<"call_start">));
         return undefined;
@@ -185,7 +195,7 @@ export class CallBatcher {
         return weftError;
       },
     );
-    const flight: InFlightBatch = { key, batch, parked: 0, outcome };
+    const flight: InFlightBatch = { key, items: wire, parked: 0, outcome };
     this.inFlight.add(flight);
     this.hooks.dispatched?.(flight);
     void outcome.then((error) => {

@@ -132,7 +132,7 @@ export function createClient(options: ClientOptions): WeftClient {
   const connection = connect(options.worker, timeouts);
   const guard = guardPageHide(connection, () => batcher);
   const batcher = new CallBatcher(
-    (batch) => connection.invoke("call", "call_start_batch", batch) as Promise<MethodRes<"call_start_batch">>,
+    (batch) => connection.invoke("call", "call_start_batch", batch, { jsonItems: true }) as Promise<MethodRes<"call_start_batch">>,
     options.batch,
     {
       settled: (batch, error) => guard.settled(batch, error),

@@ -78,9 +78,12 @@ export async function openOutbox(factory: IDBFactory, dbName: string): Promise<I
   }
 }
 
-/** Cuts a batch's JSON text into pieces (Dates become ISO strings, which the schema accepts). */
-export function toPieces(batch: string, value: CallCreateBatchReqInput, savedAt: number): OutboxPiece[] {
-  const json = JSON.stringify(value);
+/**
+ * Cuts a batch's JSON text into pieces: `value` is the batch, or its JSON text already (the call
+ * batcher's, `batchJson`). Dates become ISO strings, which the schema accepts.
+ */
+export function toPieces(batch: string, value: CallCreateBatchReqInput | string, savedAt: number): OutboxPiece[] {
+  const json = typeof value === "string" ? value : JSON.stringify(value);
   const count = Math.max(1, Math.ceil(json.length / OUTBOX_PIECE_CHARS));
   const pieces: OutboxPiece[] = [];
   for (let index = 0; index < count; index++) {

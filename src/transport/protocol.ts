@@ -5,13 +5,25 @@
  */
 import type { MethodName } from "../interface";
 
-/** Bumped when the messages below change shape; a client refuses a worker with another version. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped when the messages below change shape; a client refuses a worker with another version.
+ * 2: `call` takes `CallOptions` (the batcher's JSON items).
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** Most items in one streamed chunk. */
 export const STREAM_CHUNK_MAX_ITEMS = 500;
 /** Rough byte budget of one streamed chunk, so one message stays small (see `estimateBytes`). */
 export const STREAM_CHUNK_MAX_BYTES = 256 * 1024;
+
+/** How a `call` request was encoded by the client. */
+export interface CallOptions {
+  /**
+   * `call_start_batch` only: string items of `req.batch` are the JSON text of the item, as the
+   * client's call batcher snapshots them (`batch-wire.ts`). Without it a string item is refused.
+   */
+  jsonItems?: boolean;
+}
 
 /** What the worker answers to `hello()`. */
 export interface WorkerHello {
@@ -47,8 +59,11 @@ export interface WorkerApi {
   hello(): Promise<WorkerHello>;
   /** Liveness probe for the client's watchdog; answers without touching the database. */
   ping(): Promise<"pong">;
-  /** One unary method. @throws WeftError VALIDATION for an unknown or streaming method name. */
-  call(method: string, req: unknown): Promise<unknown>;
+  /**
+   * One unary method. @throws WeftError VALIDATION for an unknown or streaming method name, or
+   * `options` given for a method they do not apply to.
+   */
+  call(method: string, req: unknown, options?: CallOptions): Promise<unknown>;
   /**
    * One unary method of `WorkerHello.jsonAnswers`, answered as the JSON text of its response: the
    * answer is JSON data throughout (calls whose payloads were stored as JSON text), and one string

@@ -6,6 +6,7 @@ import { WeftError, toWeftError } from "../errors";
 import { EXTENSION_NAMES, isExtensionName } from "../extensions";
 import { METHODS, type MethodName } from "../interface";
 import { JSON_ANSWER_METHODS, type LocalTraceServer } from "../server";
+import { decodeWireBatch } from "../transport/batch-wire";
 import {
   PROTOCOL_VERSION,
   STREAM_CHUNK_MAX_BYTES,
@@ -109,10 +110,15 @@ export function createWorkerApi(server: LocalTraceServer, dbName: string, ready:
     async ping() {
       return "pong";
     },
-    async call(method, req) {
+    async call(method, req, options) {
       const fn = resolveMethod(server, method, false);
+      let decoded = req;
+      if (options?.jsonItems === true) {
+        if (method !== "call_start_batch") throw new WeftError("VALIDATION", `jsonItems applies to call_start_batch only, not ${method}.`, { method });
+        decoded = decodeWireBatch(req);
+      }
       await ready;
-      return await (fn(req) as Promise<unknown>);
+      return await (fn(decoded) as Promise<unknown>);
     },
     async callJson(method, req) {
       await ready;
