@@ -1,7 +1,7 @@
 /**
  * Answers as JSON text (`LocalTraceServer.answerJson`, the worker's `callJson`): the text spliced
  * from stored payloads must parse to exactly what the method returns as objects, for every column
- * choice and every option that falls back to shaping objects first.
+ * choice and every option (costs, feedback and sizes spliced in; expanded refs shaped as objects).
  */
 import fc from "fast-check";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
@@ -56,6 +56,14 @@ describe("rowToCallJson", () => {
           exception: fc.option(fc.string({ maxLength: 12 }), { nil: null }),
           columns: fc.option(fc.subarray(COLUMNS), { nil: undefined }),
           opName: fc.constantFrom("plain_op", "weave:///e/p/op/my_op:abc", "ünïcode \u2028 op"),
+          // What options set after the row is read (costs and feedback in the summary, sizes).
+          extras: fc.option(
+            fc.record(
+              { summary: payload, storage_size_bytes: fc.nat(), total_storage_size_bytes: fc.option(fc.nat(), { nil: null }) },
+              { requiredKeys: [] },
+            ),
+            { nil: undefined },
+          ),
         }),
         (c) => {
           const row: CallRow = emptyCallRow(PROJECT, "c-1");
@@ -77,7 +85,7 @@ describe("rowToCallJson", () => {
           refreshIndexKeys(row);
           const cols = resolveColumns(c.columns, false);
           // Byte for byte, field order included (payloads come back as they were written).
-          expect(rowToCallJson(row, cols)).toBe(JSON.stringify(rowToCall(row, cols)));
+          expect(rowToCallJson(row, cols, c.extras)).toBe(JSON.stringify(rowToCall(row, cols, c.extras)));
         },
       ),
       { numRuns: 300 },
@@ -91,7 +99,7 @@ describe("answerJson", () => {
     await s.call_start_batch({
       batch: [
         { mode: "start", req: { start: start({ id: "root", trace_id: "t", started_at: at(0), inputs: { q: "why?", n: [1, 2.5, null] }, attributes: { env: "test" } }) } },
-        { mode: "end", req: { end: end("root", { ended_at: at(900), output: { a: "because", ok: true }, summary: { usage: { m: { requests: 1 } } } }) } },
+        { mode: "end", req: { end: end("root", { ended_at: at(900), output: { a: "because", ok: true }, summary: { usage: { "gpt-4o-mini": { requests: 1, prompt_tokens: 120, completion_tokens: 30 } } } }) } },
         { mode: "start", req: { start: start({ id: "kid", trace_id: "t", parent_id: "root", started_at: at(10), inputs: { s: "ünïcode \u2028" } }) } },
         { mode: "start", req: { start: start({ id: "other", trace_id: "u", started_at: at(20), display_name: "Other" }) } },
         { mode: "end", req: { end: end("other", { ended_at: at(30), exception: "boom", output: null }) } },
@@ -107,9 +115,10 @@ describe("answerJson", () => {
     ["roots only, limit and offset", { filter: { trace_roots_only: true }, limit: 1, offset: 1 }],
     ["some columns", { columns: ["inputs", "summary"], sort_by: [{ field: "started_at", direction: "asc" }] }],
     ["a filter that matches nothing", { filter: { call_ids: ["missing"] } }],
-    ["costs and feedback (shaped as objects first)", { include_costs: true, include_feedback: true }],
+    ["costs and feedback", { include_costs: true, include_feedback: true }],
+    ["costs and feedback with columns", { include_costs: true, include_feedback: true, columns: ["inputs"] }],
     ["storage sizes", { include_storage_size: true, include_total_storage_size: true }],
-    ["expanded refs", { expand_columns: ["inputs.q"] }],
+    ["expanded refs (shaped as objects first)", { expand_columns: ["inputs.q"] }],
   ];
 
   it.each(requests)("calls_query: %s gives the same calls as the object answer", async (_name, extra) => {
@@ -117,6 +126,14 @@ describe("answerJson", () => {
     const req = { project_id: PROJECT, ...extra };
     const text = await s.answerJson("calls_query", req);
     expect(JSON.parse(text)).toEqual(asJson(await s.calls_query(req as never)));
+  });
+
+  it("calls_query: costs and feedback are in the text answer", async () => {
+    const s = await seeded();
+    const text = await s.answerJson("calls_query", { project_id: PROJECT, filter: { call_ids: ["root"] }, include_costs: true, include_feedback: true });
+    const weave = (JSON.parse(text) as { calls: Array<{ summary: { weave: Record<string, unknown> } }> }).calls[0]?.summary.weave;
+    expect(Object.keys(weave?.["costs"] as object)).toEqual(["gpt-4o-mini"]);
+    expect(weave?.["feedback"]).toMatchObject([{ feedback_type: "wandb.note.1", payload: { note: "fine" } }]);
   });
 
   it("call_read: found, renamed, and missing", async () => {

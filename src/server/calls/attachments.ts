@@ -10,7 +10,10 @@ import type { FeedbackRow } from "../db";
 import { feedbackForCalls } from "../feedback/for-calls";
 import type { CallView } from "./catalog";
 
-function weaveBlock(call: CallSchema): Record<string, unknown> {
+/** What costs and feedback are looked up by, and where they go: a call's summary. */
+type CallForAttachments = Pick<CallSchema, "id" | "project_id" | "started_at" | "summary">;
+
+function weaveBlock(call: CallForAttachments): Record<string, unknown> {
   const summary = (call.summary ??= {});
   const weave = summary["weave"];
   if (weave !== null && typeof weave === "object" && !Array.isArray(weave)) return weave as Record<string, unknown>;
@@ -25,11 +28,11 @@ function weaveBlock(call: CallSchema): Record<string, unknown> {
  */
 export async function attachCostsAndFeedback(
   ctx: ServerContext,
-  calls: CallSchema[],
+  calls: CallForAttachments[],
   opts: { include_costs?: boolean | null | undefined; include_feedback?: boolean | null | undefined },
 ): Promise<void> {
   if (calls.length === 0) return;
-  const projectId = (calls[0] as CallSchema).project_id;
+  const projectId = (calls[0] as CallForAttachments).project_id;
   const [costs, feedback] = await Promise.all([
     opts.include_costs
       ? costsForCalls(

@@ -20,6 +20,7 @@ import type {
   CallUpdateRes,
 } from "../../schema/calls";
 import { MAX_FILTER_LIST_LENGTH } from "../../schema/calls";
+import { formatDateTime } from "../../schema/common";
 import type { ServerContext } from "../context";
 import type { CallRow } from "../db";
 import { attachCostsAndFeedback } from "./attachments";
@@ -27,7 +28,7 @@ import { countCalls, selectCalls } from "./execute";
 import { orderExpandColumns, RefExpander } from "./expand";
 import { checkFilterLimits } from "./filter";
 import { emptyCallRow, isVisible, refreshIndexKeys } from "./rows";
-import { callStorageSize, resolveColumns, rowToCall, rowToCallJson } from "./shape";
+import { callStorageSize, callSummary, resolveColumns, rowToCall, rowToCallJson, type CallExtras } from "./shape";
 import { writeCallParts } from "./write";
 
 export { callStartBatch } from "./write";
@@ -50,26 +51,51 @@ export type ShapeOptions = Pick<
   "columns" | "include_costs" | "include_storage_size" | "include_total_storage_size" | "expand_columns" | "return_expanded_column_values"
 > & { include_feedback?: boolean | null | undefined };
 
-/** Shapes selected rows: projection, expanded refs (§2.9.6), storage sizes when asked (§2.9.7). */
-export async function shapeCalls(ctx: ServerContext, rows: CallRow[], req: ShapeOptions): Promise<CallSchema[]> {
-  const cols = resolveColumns(req.columns, req.include_costs === true);
-  const calls = rows.map((row) => rowToCall(row, cols));
-  const expand = req.expand_columns && req.return_expanded_column_values !== false ? orderExpandColumns(req.expand_columns) : [];
-  if (expand.length > 0) {
-    const expander = new RefExpander(ctx);
-    await Promise.all(calls.map((call) => expander.expandInto(call.project_id, call as unknown as Record<string, unknown>, expand)));
+/** Whether `req` asks for refs in the calls to be expanded (§2.9.6), which only the object shape does. */
+function expandsRefs(req: ShapeOptions): boolean {
+  return (req.expand_columns?.length ?? 0) > 0 && req.return_expanded_column_values !== false;
+}
+
+/**
+ * What the options add to each row's call, after the page is chosen: its summary with costs and
+ * feedback (§2.9), its storage sizes (§2.9.7). Undefined when no option asks for any.
+ */
+async function callExtras(ctx: ServerContext, rows: CallRow[], req: ShapeOptions, cols: Set<string> | undefined): Promise<CallExtras[] | undefined> {
+  if (!req.include_costs && !req.include_feedback && !req.include_storage_size && !req.include_total_storage_size) return undefined;
+  const extras: CallExtras[] = rows.map(() => ({}));
+  if (req.include_costs || req.include_feedback) {
+    const summaries = rows.map((row) => ({
+      id: row.id,
+      project_id: row.project_id,
+      started_at: formatDateTime(row.started_at ?? 0),
+      summary: callSummary(row, cols),
+    }));
+    await attachCostsAndFeedback(ctx, summaries, req);
+    summaries.forEach((call, i) => ((extras[i] as CallExtras).summary = call.summary));
   }
-  if (req.include_costs || req.include_feedback) await attachCostsAndFeedback(ctx, calls, req);
   if (req.include_storage_size) {
-    rows.forEach((row, i) => ((calls[i] as CallSchema).storage_size_bytes = callStorageSize(row)));
+    rows.forEach((row, i) => ((extras[i] as CallExtras).storage_size_bytes = callStorageSize(row)));
   }
   if (req.include_total_storage_size) {
     await Promise.all(
       rows.map(async (row, i) => {
         if (row.parent_id !== undefined || row.trace_id === undefined) return;
-        (calls[i] as CallSchema).total_storage_size_bytes = await traceStorageSize(ctx, row.project_id, row.trace_id);
+        (extras[i] as CallExtras).total_storage_size_bytes = await traceStorageSize(ctx, row.project_id, row.trace_id);
       }),
     );
+  }
+  return extras;
+}
+
+/** Shapes selected rows: projection, costs and feedback, storage sizes, expanded refs (§2.9.6). */
+export async function shapeCalls(ctx: ServerContext, rows: CallRow[], req: ShapeOptions): Promise<CallSchema[]> {
+  const cols = resolveColumns(req.columns, req.include_costs === true);
+  const extras = await callExtras(ctx, rows, req, cols);
+  const calls = rows.map((row, i) => rowToCall(row, cols, extras?.[i]));
+  if (expandsRefs(req)) {
+    const expand = orderExpandColumns(req.expand_columns ?? []);
+    const expander = new RefExpander(ctx);
+    await Promise.all(calls.map((call) => expander.expandInto(call.project_id, call as unknown as Record<string, unknown>, expand)));
   }
   return calls;
 }
@@ -103,19 +129,14 @@ export async function callsQuery(ctx: ServerContext, req: CallsQueryReq): Promis
 }
 
 /**
- * Whether shaping `req`'s rows is `rowToCall` alone: no option that changes a call after it is built
- * (expanded refs, costs, feedback, storage sizes).
+ * The JSON text of each shaped row, with the stored payload texts spliced in (`rowToCallJson`);
+ * with refs to expand, the shaped objects stringified.
  */
-function plainShape(req: ShapeOptions): boolean {
-  const expands = (req.expand_columns?.length ?? 0) > 0 && req.return_expanded_column_values !== false;
-  return !expands && !req.include_costs && !req.include_feedback && !req.include_storage_size && !req.include_total_storage_size;
-}
-
-/** The JSON text of each shaped row: spliced from the stored text when the shape is plain. */
 async function shapeCallsJson(ctx: ServerContext, rows: CallRow[], req: ShapeOptions): Promise<string[]> {
-  if (!plainShape(req)) return (await shapeCalls(ctx, rows, req)).map((call) => JSON.stringify(call));
-  const cols = resolveColumns(req.columns, false);
-  return rows.map((row) => rowToCallJson(row, cols));
+  if (expandsRefs(req)) return (await shapeCalls(ctx, rows, req)).map((call) => JSON.stringify(call));
+  const cols = resolveColumns(req.columns, req.include_costs === true);
+  const extras = await callExtras(ctx, rows, req, cols);
+  return rows.map((row, i) => rowToCallJson(row, cols, extras?.[i]));
 }
 
 /** `calls_query` answered as the JSON text of its `CallsQueryRes` (see `rowToCallJson`). */

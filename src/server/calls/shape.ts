@@ -217,26 +217,43 @@ const columnTest =
   (c: string): boolean =>
     !cols || cols.has(c);
 
-/** Builds the `CallSchema` for a visible row, filling only `cols` (undefined = all columns). */
-export function rowToCall(row: CallRow, cols?: Set<string>): CallSchema {
+/** Fields a request's options set after the row is read: costs and feedback in the summary, storage sizes. */
+export type CallExtras = Partial<Pick<CallSchema, "summary" | "storage_size_bytes" | "total_storage_size_bytes">>;
+
+/** The `summary` of `rowToCall(row, cols)`: the stored one with the derived `summary.weave` fields. */
+export function callSummary(row: CallRow, cols?: Set<string>): Record<string, unknown> {
+  const input: FieldInput = { row, has: columnTest(cols), cols };
+  return derivedSummary(row, storedSummary(input), cols);
+}
+
+/**
+ * Builds the `CallSchema` for a visible row, filling only `cols` (undefined = all columns), with
+ * `extras` in place of the fields they name.
+ */
+export function rowToCall(row: CallRow, cols?: Set<string>, extras?: CallExtras): CallSchema {
   const input: FieldInput = { row, has: columnTest(cols), cols };
   const call: Record<string, unknown> = {};
-  for (const field of CALL_FIELDS) call[field.name] = field.value(input);
+  for (const field of CALL_FIELDS) {
+    call[field.name] = extras && field.name in extras ? extras[field.name as keyof CallExtras] : field.value(input);
+  }
   return call as CallSchema;
 }
 
 /**
- * The JSON text of `rowToCall(row, cols)`, field by field, with the stored payload texts spliced in
- * as they are instead of parsed and written again: what a page of calls costs to answer is mostly
- * its payloads. Equal, byte for byte, to `JSON.stringify(rowToCall(row, cols))`.
+ * The JSON text of `rowToCall(row, cols, extras)`, field by field, with the stored payload texts
+ * spliced in as they are instead of parsed and written again: what a page of calls costs to answer
+ * is mostly its payloads. Equal, byte for byte, to `JSON.stringify(rowToCall(row, cols, extras))`
+ * (the stored texts are `JSON.stringify`'s own).
  */
-export function rowToCallJson(row: CallRow, cols?: Set<string>): string {
+export function rowToCallJson(row: CallRow, cols?: Set<string>, extras?: CallExtras): string {
   const input: FieldInput = { row, has: columnTest(cols), cols };
   let text = "{";
   for (let i = 0; i < CALL_FIELDS.length; i++) {
     const field = CALL_FIELDS[i] as CallField;
     text += FIELD_PREFIXES[i] as string;
-    if (field.json) {
+    if (extras && field.name in extras) {
+      text += JSON.stringify(extras[field.name as keyof CallExtras]) ?? "null";
+    } else if (field.json) {
       text += field.json(input);
     } else {
       const value = field.value(input);
