@@ -88,11 +88,14 @@ const PAGE_SIZE = 50;
 /** The scale that `--quick` runs, and the only one of the workloads that do not grow with it. */
 export const SMALL_SCALE = 10_000;
 /**
- * Five warm-ups: measured here, the first two or three reads of a workload after another one ran
- * (or right after the seeding write) took 3–10× the steady figure on weft's side (its worker's code
- * and the storage's caches warming to a new query), which two warm-ups left in the samples.
+ * Twenty warm-ups (a read is a few ms): measured here, the first two or three reads of a workload
+ * after another one ran (or right after the seeding write) took 3–10× the steady figure on weft's
+ * side (its worker's code and the storage's caches warming to a new query), and with five warm-ups
+ * the first read workload after the write still ran ~1.5 ms slower than the next (roots page 1 at
+ * 4.1–7.5 ms against page 10 at 3.6–4.7; interleaved, the two take the same time). With twenty it
+ * ran at 3.5–5.7 ms, page 10 at 2.7–3.8. Both sides get the same warm-ups.
  */
-const READ = { kind: "read", reps: 7, warmup: 5 } as const;
+const READ = { kind: "read", reps: 7, warmup: 20 } as const;
 /** Reads that scan a whole table: fewer repetitions keep the 100k run short. */
 const SCAN = { kind: "read", reps: 5, warmup: 1 } as const;
 const WRITE = { kind: "write", reps: 3, warmup: 0 } as const;
