@@ -14,6 +14,7 @@ import { feedbackQuery } from "../../src/server/feedback/handlers";
 import { objCreate } from "../../src/server/objects/handlers";
 import { ProviderRegistry, type ProviderContext } from "../../src/server/providers";
 import { startLlmStub, type LlmStub } from "../support/llm-stub-server";
+import { caught } from "./support/fixtures";
 
 const P = "entity/project";
 const T0 = Date.UTC(2025, 0, 1, 12);
@@ -61,15 +62,6 @@ async function feedbackRows(ctx: ProviderContext) {
   const fields = ["weave_ref", "feedback_type", "runnable_ref", "payload", "wb_user_id"];
   const { result } = await feedbackQuery(ctx, METHODS.feedback_query.req.parse({ project_id: P, fields, sort_by: [{ field: "weave_ref", direction: "asc" }] }));
   return result;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<WeftError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(WeftError);
-  return error as WeftError;
 }
 
 describe("actions_execute_batch: contains_words (§10)", () => {
@@ -175,7 +167,7 @@ describe("actions_execute_batch: llm_judge through the provider (§10)", () => {
     ]);
     const ref = await publishAction(ctx, "judge", { action_type: "llm_judge", model: "gpt-4o-mini", prompt, response_schema: { type: "object" } });
     stub.fail(429, "Slow down");
-    expect((await rejection(execute(ctx, { action_ref: ref, call_ids: ["c1", "c2"] }))).code).toBe("RATE_LIMITED");
+    expect((await caught(execute(ctx, { action_ref: ref, call_ids: ["c1", "c2"] }))).code).toBe("RATE_LIMITED");
     expect(await feedbackRows(ctx)).toEqual([]);
   });
 });
@@ -185,7 +177,7 @@ describe("actions_execute_batch: refusals (§10)", () => {
     const ctx = await setup();
     await logCalls(ctx, [{ id: "c1", output: "yes" }]);
     const ref = await publishAction(ctx, "says_yes", { action_type: "contains_words", target_words: ["yes"] });
-    const error = await rejection(execute(ctx, { action_ref: ref, call_ids: ["c1", "nope"] }));
+    const error = await caught(execute(ctx, { action_ref: ref, call_ids: ["c1", "nope"] }));
     expect(error.code).toBe("NOT_FOUND");
     expect(error.message).toContain("nope");
     expect(await feedbackRows(ctx)).toEqual([]);
@@ -197,10 +189,10 @@ describe("actions_execute_batch: refusals (§10)", () => {
     const elsewhere = await publishAction(ctx, "says_yes", { action_type: "contains_words", target_words: ["yes"] }, "other/project");
     const { digest } = await objCreate(ctx, METHODS.obj_create.req.parse({ obj: { project_id: P, object_id: "plain", val: { a: 1 } } }));
     for (const actionRef of [elsewhere, `weave:///${P}/call/c1`, `weave:///${P}/object/plain:${digest}`, "not a ref"]) {
-      const error = await rejection(execute(ctx, { action_ref: actionRef, call_ids: ["c1"] }));
+      const error = await caught(execute(ctx, { action_ref: actionRef, call_ids: ["c1"] }));
       expect([actionRef, error.code]).toEqual([actionRef, "VALIDATION"]);
     }
-    const missing = await rejection(execute(ctx, { action_ref: `weave:///${P}/object/ghost:abc`, call_ids: ["c1"] }));
+    const missing = await caught(execute(ctx, { action_ref: `weave:///${P}/object/ghost:abc`, call_ids: ["c1"] }));
     expect(missing.code).toBe("NOT_FOUND");
   });
 });

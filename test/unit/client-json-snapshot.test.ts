@@ -15,6 +15,7 @@ import { batchJson } from "../../src/transport/batch-wire";
 import type { WorkerApi } from "../../src/transport/protocol";
 import { exposeLocalTraceServer } from "../../src/worker";
 import { PROJECT } from "./support/server";
+import { caught } from "./support/fixtures";
 
 type Start = MethodReq<"call_start">["start"];
 const start = (fields: Record<string, unknown> = {}): Start =>
@@ -148,7 +149,7 @@ describe("batch wire: JSON items between the batcher and the worker", () => {
   it("sends plain items as JSON text, others as objects, and stores both", async () => {
     const { client, sent } = setup();
     const a = client.call_start({ start: start({ id: "a", inputs: { q: "plain" } }) });
-    const b = codeOf(client.call_start({ start: start({ id: "b", inputs: { raw: new Uint8Array([1]) } }) }));
+    const b = caught(client.call_start({ start: start({ id: "b", inputs: { raw: new Uint8Array([1]) } }) }));
     const c = client.call_start({ start: start({ id: "c", started_at: new Date(Date.UTC(2025, 0, 1)) }) });
     expect(await a).toEqual({ id: "a", trace_id: "t1" });
     expect((await b).details?.issues).toEqual([{ path: "start.inputs.raw", message: "a Uint8Array is not plain JSON (convert it to an object, array or string first)" }]);
@@ -182,7 +183,7 @@ describe("batch wire: JSON items between the batcher and the worker", () => {
   it("parses JSON items only when told: otherwise a string item is an invalid mode", async () => {
     const { client, api } = setup();
     const text = JSON.stringify(item({ id: "s" }));
-    const refused = await codeOf(client.call_start_batch({ batch: [text] } as never));
+    const refused = await caught(client.call_start_batch({ batch: [text] } as never));
     expect(refused.code).toBe("VALIDATION");
     expect(refused.details?.issues?.[0]?.path).toBe("batch[0]");
     expect(await api.call("call_start_batch", { batch: [text] }, { jsonItems: true })).toEqual({ res: [{ id: "s", trace_id: "t1" }] });
@@ -190,10 +191,10 @@ describe("batch wire: JSON items between the batcher and the worker", () => {
 
   it("refuses JSON items that do not parse, naming the item, and jsonItems on other methods", async () => {
     const { api } = setup();
-    const broken = await codeOf(api.call("call_start_batch", { batch: [JSON.stringify(item({ id: "ok" })), "{oops"] }, { jsonItems: true }));
+    const broken = await caught(api.call("call_start_batch", { batch: [JSON.stringify(item({ id: "ok" })), "{oops"] }, { jsonItems: true }));
     expect(broken.code).toBe("VALIDATION");
     expect(broken.details?.issues).toEqual([{ path: "batch[1]", message: "is not valid JSON text" }]);
-    const wrongMethod = await codeOf(api.call("calls_query", { project_id: PROJECT }, { jsonItems: true }));
+    const wrongMethod = await caught(api.call("calls_query", { project_id: PROJECT }, { jsonItems: true }));
     expect(wrongMethod).toMatchObject({ code: "VALIDATION", message: "jsonItems applies to call_start_batch only, not calls_query." });
   });
 
@@ -203,12 +204,3 @@ describe("batch wire: JSON items between the batcher and the worker", () => {
     expect(JSON.parse(batchJson([jsonItem, objectItem]))).toEqual({ batch: [item({ id: "j" }), item({ id: "o", started_at: "2025-01-01T00:00:00.000Z" })] });
   });
 });
-
-async function codeOf(promise: Promise<unknown>): Promise<WeftError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(WeftError);
-  return error as WeftError;
-}

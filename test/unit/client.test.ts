@@ -15,6 +15,7 @@ import { openOutbox, outboxDbName, saveToOutbox, toPieces } from "../../src/tran
 import { PROTOCOL_VERSION, STREAM_CHUNK_MAX_BYTES, estimateBytes, type StreamChunk, type WorkerApi } from "../../src/transport/protocol";
 import { exposeLocalTraceServer } from "../../src/worker";
 import { PROJECT } from "./support/server";
+import { caught } from "./support/fixtures";
 
 type Start = MethodReq<"call_start">["start"];
 type End = MethodReq<"call_end">["end"];
@@ -71,15 +72,6 @@ function setup(options: Omit<ClientOptions, "worker"> = {}, factory = new IDBFac
     return endpoint.received.filter((r) => ids.has(r.id)).map((r) => r.value as StreamChunk);
   };
   return { client, server, endpoint, calls, messages, chunks, port1 };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<WeftError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(WeftError);
-  return error as WeftError;
 }
 
 const query = (client: WeftClient, extra: Record<string, unknown> = {}) =>
@@ -145,7 +137,7 @@ describe("client: call batching", () => {
     const good1 = client.call_start({ start: start({ id: "g1" }) });
     const bad = client.call_start({ start: start({ id: "bad", project_id: "no-slash" }) });
     const good2 = client.call_end({ end: end("g1") });
-    const error = await codeOf(bad);
+    const error = await caught(bad);
     expect(error.code).toBe("VALIDATION");
     expect(error.details?.issues).toEqual([{ path: "start.project_id", message: 'project_id must look like "entity/project"' }]);
     await Promise.all([good1, good2]);
@@ -156,7 +148,7 @@ describe("client: call batching", () => {
 
   it("sends a direct call_start_batch straight through; the worker rejects a bad one whole", async () => {
     const { client } = setup();
-    const error = await codeOf(
+    const error = await caught(
       client.call_start_batch({ batch: [{ mode: "start", req: { start: start({ id: "ok" }) } }, { mode: "start", req: { start: start({ op_name: "" }) } }] }),
     );
     expect(error.code).toBe("VALIDATION");
@@ -212,7 +204,7 @@ describe("client: streams", () => {
     const iterate = async () => {
       for await (const _ of client.calls_query_stream({ project_id: PROJECT, sort_by: [{ field: "no_such_field", direction: "asc" }] }));
     };
-    const error = await codeOf(iterate());
+    const error = await caught(iterate());
     expect(error.code).toBe("INVALID_FIELD");
     expect(error.details).toEqual({ field: "no_such_field" });
   });
@@ -224,10 +216,10 @@ describe("client: streams", () => {
     const api = wrap<WorkerApi>(port2);
     const id = await api.openStream("calls_query_stream", { project_id: PROJECT });
     await api.closeStream(id);
-    const error = await codeOf(api.nextChunk(id));
+    const error = await caught(api.nextChunk(id));
     expect(error.code).toBe("NOT_FOUND");
-    expect((await codeOf(api.call("no_such_method", {}))).message).toBe('Unknown method: "no_such_method". Use one of the names in METHODS (interface.ts).');
-    expect((await codeOf(api.call("calls_query_stream", {}))).code).toBe("VALIDATION");
+    expect((await caught(api.call("no_such_method", {}))).message).toBe('Unknown method: "no_such_method". Use one of the names in METHODS (interface.ts).');
+    expect((await caught(api.call("calls_query_stream", {}))).code).toBe("VALIDATION");
     await api.close();
     port2.close();
   });
@@ -236,15 +228,15 @@ describe("client: streams", () => {
 describe("client: errors cross the boundary as WeftError", () => {
   it("keeps code, message and details of the real server's errors", async () => {
     const { client } = setup();
-    const bad = await codeOf(client.calls_query({ project_id: "nope" }));
+    const bad = await caught(client.calls_query({ project_id: "nope" }));
     expect(bad).toMatchObject({ code: "VALIDATION", message: 'Invalid calls_query request: project_id: project_id must look like "entity/project"' });
     expect(bad.details).toEqual({ issues: [{ path: "project_id", message: 'project_id must look like "entity/project"' }] });
     expect(bad.status).toBe(400);
 
-    const tooMany = await codeOf(client.calls_delete({ project_id: PROJECT, call_ids: Array.from({ length: 1001 }, (_, i) => `c${i}`) }));
+    const tooMany = await caught(client.calls_delete({ project_id: PROJECT, call_ids: Array.from({ length: 1001 }, (_, i) => `c${i}`) }));
     expect(tooMany.code).toBe("REQUEST_TOO_LARGE");
 
-    const notCloneable = await codeOf(client.calls_query({ project_id: PROJECT, filter: { op_names: [() => "x"] } } as never));
+    const notCloneable = await caught(client.calls_query({ project_id: PROJECT, filter: { op_names: [() => "x"] } } as never));
     expect(notCloneable.code).toBe("VALIDATION");
     expect(notCloneable.message).toMatch(/cannot be sent to the worker/);
   });
@@ -253,7 +245,7 @@ describe("client: errors cross the boundary as WeftError", () => {
     const { client, server } = setup();
     const missing = METHOD_NAMES.find((m) => !(server.implementedMethods as readonly string[]).includes(m) && m !== "table_query_stream");
     if (!missing) return; // every method is implemented: nothing to check
-    const error = await codeOf((client as unknown as Record<string, (r: unknown) => Promise<unknown>>)[missing]!({}));
+    const error = await caught((client as unknown as Record<string, (r: unknown) => Promise<unknown>>)[missing]!({}));
     expect(error).toMatchObject({ code: "VALIDATION", details: { method: missing, implemented: false } });
   });
 
@@ -278,7 +270,7 @@ describe("client: errors cross the boundary as WeftError", () => {
 
   it.each(Object.keys(ERROR_STATUS) as WeftErrorCode[])("round-trips %s with its details", async (code) => {
     const client = throwing(() => new WeftError(code, `boom ${code}`, { field: "f", nested: { n: [1, "two"] } }));
-    const error = await codeOf(client.calls_query({ project_id: PROJECT }));
+    const error = await caught(client.calls_query({ project_id: PROJECT }));
     expect(error.code).toBe(code);
     expect(error.message).toBe(`boom ${code}`);
     expect(error.details).toEqual({ field: "f", nested: { n: [1, "two"] } });
@@ -286,14 +278,14 @@ describe("client: errors cross the boundary as WeftError", () => {
   });
 
   it("turns anything else thrown into a WeftError (INTERNAL, QUOTA_EXCEEDED, unclonable details dropped)", async () => {
-    expect(await codeOf(throwing(() => new TypeError("oops")).calls_query({ project_id: PROJECT }))).toMatchObject({
+    expect(await caught(throwing(() => new TypeError("oops")).calls_query({ project_id: PROJECT }))).toMatchObject({
       code: "INTERNAL",
       message: "Internal error: oops",
     });
-    expect((await codeOf(throwing(() => "a string").calls_query({ project_id: PROJECT }))).message).toBe("Internal error: a string");
+    expect((await caught(throwing(() => "a string").calls_query({ project_id: PROJECT }))).message).toBe("Internal error: a string");
     const quota = new DOMException("disk full", "QuotaExceededError");
-    expect((await codeOf(throwing(() => quota).calls_query({ project_id: PROJECT }))).code).toBe("QUOTA_EXCEEDED");
-    const odd = await codeOf(throwing(() => new WeftError("CONFLICT", "odd", { fn: () => 1 })).calls_query({ project_id: PROJECT }));
+    expect((await caught(throwing(() => quota).calls_query({ project_id: PROJECT }))).code).toBe("QUOTA_EXCEEDED");
+    const odd = await caught(throwing(() => new WeftError("CONFLICT", "odd", { fn: () => 1 })).calls_query({ project_id: PROJECT }));
     expect(odd).toMatchObject({ code: "CONFLICT", message: "odd", details: undefined });
   });
 });
@@ -305,15 +297,15 @@ describe("client: dead worker", () => {
     await client.close();
     expect(await started).toEqual({ id: "before-close", trace_id: expect.any(String) });
     for (const attempt of [query(client), client.call_start({ start: start() }), client.flush()]) {
-      expect((await codeOf(attempt)).code).toBe("WORKER_UNAVAILABLE");
+      expect((await caught(attempt)).code).toBe("WORKER_UNAVAILABLE");
     }
     const iterate = async () => {
       for await (const _ of client.calls_query_stream({ project_id: PROJECT }));
     };
-    expect((await codeOf(iterate())).code).toBe("WORKER_UNAVAILABLE");
+    expect((await caught(iterate())).code).toBe("WORKER_UNAVAILABLE");
     await client.close(); // twice is fine
     // The worker closed its database.
-    expect((await codeOf(server.calls_query({ project_id: PROJECT }))).code).toBe("STORAGE");
+    expect((await caught(server.calls_query({ project_id: PROJECT }))).code).toBe("STORAGE");
   });
 
   it("rejects pending and queued calls when the worker stops answering", async () => {
@@ -322,18 +314,18 @@ describe("client: dead worker", () => {
     endpoint.silent = true;
     const queued = client.call_start({ start: start() });
     const pending = query(client);
-    const error = await codeOf(pending);
+    const error = await caught(pending);
     expect(error.code).toBe("WORKER_UNAVAILABLE");
     expect(error.message).toMatch(/did not answer for 200 ms/);
-    expect((await codeOf(queued)).code).toBe("WORKER_UNAVAILABLE");
-    expect((await codeOf(query(client))).code).toBe("WORKER_UNAVAILABLE");
+    expect((await caught(queued)).code).toBe("WORKER_UNAVAILABLE");
+    expect((await caught(query(client))).code).toBe("WORKER_UNAVAILABLE");
   });
 
   it("never hangs on a worker that never started", async () => {
     const { port2 } = new MessageChannel(); // nobody listens on port1
     const client = createClient({ worker: port2, livenessTimeoutMs: 100, startupTimeoutMs: 150 });
     open.push(client);
-    const error = await codeOf(client.ready());
+    const error = await caught(client.ready());
     expect(error.code).toBe("WORKER_UNAVAILABLE");
     expect(error.message).toMatch(/did not start for 150 ms/);
   });
@@ -398,7 +390,7 @@ describe("client: dead worker", () => {
     const { client, port1 } = setup();
     await client.ready();
     port1.close();
-    expect((await codeOf(query(client))).code).toBe("WORKER_UNAVAILABLE");
+    expect((await caught(query(client))).code).toBe("WORKER_UNAVAILABLE");
   });
 });
 

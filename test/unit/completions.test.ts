@@ -13,6 +13,7 @@ import { costCreate, costsForCalls } from "../../src/server/costs/handlers";
 import { WeftDb } from "../../src/server/db";
 import { loadPersistedProviders, providerForModel, ProviderRegistry, type ProviderContext } from "../../src/server/providers";
 import { closedPortBaseUrl, startLlmStub, STUB_USAGE, type LlmStub } from "../support/llm-stub-server";
+import { caught } from "./support/fixtures";
 
 const P = "entity/project";
 const KEY = "sk-test-0123456789abcdef";
@@ -46,15 +47,6 @@ async function withStub(options: { apiKey?: string | null; models?: string[] } =
 
 function complete(ctx: ProviderContext, req: Partial<MethodReq<"completions_create">> & { inputs: MethodReq<"completions_create">["inputs"] }) {
   return completionsCreate(ctx, METHODS.completions_create.req.parse({ project_id: P, ...req }));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<WeftError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(WeftError);
-  return error as WeftError;
 }
 
 async function loggedCalls(ctx: ProviderContext) {
@@ -139,7 +131,7 @@ describe("completions_create against an OpenAI-compatible provider (§9)", () =>
 describe("completions_create errors are coded WeftErrors (§9)", () => {
   it("a provider without a key is VALIDATION naming the provider (Weave's MissingLLMApiKeyError, 400), and nothing is sent", async () => {
     const ctx = await withStub({ apiKey: null });
-    const error = await rejection(complete(ctx, { inputs: { model: "stub/m", messages: HELLO } }));
+    const error = await caught(complete(ctx, { inputs: { model: "stub/m", messages: HELLO } }));
     expect(error.code).toBe("VALIDATION");
     expect(error.status).toBe(400);
     expect(error.message).toContain('"stub"');
@@ -150,7 +142,7 @@ describe("completions_create errors are coded WeftErrors (§9)", () => {
 
   it("an unroutable model is VALIDATION naming the model", async () => {
     const ctx = makeCtx();
-    const error = await rejection(complete(ctx, { inputs: { model: "gpt-5-nano", messages: HELLO } }));
+    const error = await caught(complete(ctx, { inputs: { model: "gpt-5-nano", messages: HELLO } }));
     expect(error.code).toBe("VALIDATION");
     expect(error.message).toContain('"gpt-5-nano"');
   });
@@ -159,7 +151,7 @@ describe("completions_create errors are coded WeftErrors (§9)", () => {
     const ctx = makeCtx();
     const baseUrl = await closedPortBaseUrl();
     await ctx.providers.set({ name: "gone", baseUrl, apiKey: KEY });
-    const error = await rejection(complete(ctx, { inputs: { model: "gone/m", messages: HELLO } }));
+    const error = await caught(complete(ctx, { inputs: { model: "gone/m", messages: HELLO } }));
     expect(error.code).toBe("UPSTREAM");
     expect(error.message).toContain('"gone"');
     expect(error.message).toContain(baseUrl);
@@ -173,7 +165,7 @@ describe("completions_create errors are coded WeftErrors (§9)", () => {
   it("401 is UNAUTHORIZED with the provider's message, the echoed key redacted", async () => {
     const ctx = await withStub();
     stub.fail(401, "Incorrect API key provided", true);
-    const error = await rejection(complete(ctx, { inputs: { model: "stub/m", messages: HELLO } }));
+    const error = await caught(complete(ctx, { inputs: { model: "stub/m", messages: HELLO } }));
     expect(error.code).toBe("UNAUTHORIZED");
     expect(error.details?.status).toBe(401);
     expect(error.message).toContain("Incorrect API key provided");
@@ -184,14 +176,14 @@ describe("completions_create errors are coded WeftErrors (§9)", () => {
   it("403 is UNAUTHORIZED too, with details.status 403", async () => {
     const ctx = await withStub();
     stub.fail(403, "Project does not have access to model");
-    const error = await rejection(complete(ctx, { inputs: { model: "stub/m", messages: HELLO } }));
+    const error = await caught(complete(ctx, { inputs: { model: "stub/m", messages: HELLO } }));
     expect([error.code, error.details?.status]).toEqual(["UNAUTHORIZED", 403]);
   });
 
   it("429 is RATE_LIMITED", async () => {
     const ctx = await withStub();
     stub.fail(429, "Rate limit reached for requests");
-    const error = await rejection(complete(ctx, { inputs: { model: "stub/m", messages: HELLO }, track_llm_call: false }));
+    const error = await caught(complete(ctx, { inputs: { model: "stub/m", messages: HELLO }, track_llm_call: false }));
     expect(error.code).toBe("RATE_LIMITED");
     expect(error.status).toBe(429);
     expect(error.message).toContain("Rate limit reached for requests");
@@ -201,7 +193,7 @@ describe("completions_create errors are coded WeftErrors (§9)", () => {
   it("500 is UPSTREAM carrying the provider's message", async () => {
     const ctx = await withStub();
     stub.fail(500, "The server had an error while processing your request");
-    const error = await rejection(complete(ctx, { inputs: { model: "stub/m", messages: HELLO } }));
+    const error = await caught(complete(ctx, { inputs: { model: "stub/m", messages: HELLO } }));
     expect(error.code).toBe("UPSTREAM");
     expect(error.details?.status).toBe(500);
     expect(error.message).toContain("The server had an error while processing your request");
@@ -210,7 +202,7 @@ describe("completions_create errors are coded WeftErrors (§9)", () => {
   it("a provider that does not answer within inputs.timeout is UPSTREAM 'timed out'", async () => {
     const ctx = await withStub();
     stub.hang();
-    const error = await rejection(complete(ctx, { inputs: { model: "stub/m", messages: HELLO, timeout: 0.2 } }));
+    const error = await caught(complete(ctx, { inputs: { model: "stub/m", messages: HELLO, timeout: 0.2 } }));
     expect(error.code).toBe("UPSTREAM");
     expect(error.message).toContain("timed out");
     const [call] = await loggedCalls(ctx);
@@ -224,7 +216,7 @@ describe("completions_create errors are coded WeftErrors (§9)", () => {
       { model: "stub/m", messages: HELLO, prompt: `weave:///${P}/object/p:abc` },
       { model: "stub/m", messages: HELLO, timeout: "soon" },
     ]) {
-      expect((await rejection(complete(ctx, { inputs }))).code).toBe("VALIDATION");
+      expect((await caught(complete(ctx, { inputs }))).code).toBe("VALIDATION");
     }
     expect(stub.requests).toEqual([]);
   });
@@ -287,7 +279,7 @@ describe("provider registry", () => {
       { name: "a", baseUrl: "https://x.example/v1?key=1" },
       { name: "a", baseUrl: "https://x.example/v1", apiKey: "" },
     ]) {
-      expect((await rejection(r.set(bad))).code).toBe("VALIDATION");
+      expect((await caught(r.set(bad))).code).toBe("VALIDATION");
     }
     expect(r.list()).toEqual([]);
   });

@@ -13,6 +13,7 @@ import { installErrorTransfer } from "../../src/transport/error-transfer";
 import { PROTOCOL_VERSION, type WorkerApi } from "../../src/transport/protocol";
 import { exposeLocalTraceServer } from "../../src/worker";
 import { at } from "./support/server";
+import { caught } from "./support/fixtures";
 
 const P = "shawn/ext-test";
 const KEY = "sk-secret-0123456789";
@@ -27,15 +28,6 @@ function setup() {
   const client = createClient({ worker: port2 });
   open.push(client);
   return { client, server };
-}
-
-async function failure(promise: Promise<unknown>): Promise<WeftError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(WeftError);
-  return error as WeftError;
 }
 
 /** Two traces: one whose root started at at(0), one at at(2h); a note on each root. */
@@ -84,7 +76,7 @@ describe("providers", () => {
 
   it("rejects a bad provider with VALIDATION naming each field", async () => {
     const { client } = setup();
-    const error = await failure(client.setProvider({ provider: { name: "a/b", baseUrl: "ftp://example.com" } }));
+    const error = await caught(client.setProvider({ provider: { name: "a/b", baseUrl: "ftp://example.com" } }));
     expect(error.code).toBe("VALIDATION");
     expect(error.details?.issues?.map((i) => i.path)).toEqual(["provider.name", "provider.baseUrl"]);
     expect(error.message).toMatch(/^Invalid setProvider request: provider\.name: /);
@@ -120,13 +112,13 @@ describe("retention through the client", () => {
 
   it("rejects bad retention requests with VALIDATION naming the field", async () => {
     const { client } = setup();
-    const noProject = await failure(client.purge({ project: "no-slash", olderThan: at(0) }));
+    const noProject = await caught(client.purge({ project: "no-slash", olderThan: at(0) }));
     expect(noProject).toMatchObject({ code: "VALIDATION", details: { issues: [{ path: "project" }] } });
-    const badTime = await failure(client.purge({ project: P, olderThan: "yesterday" }));
+    const badTime = await caught(client.purge({ project: P, olderThan: "yesterday" }));
     expect(badTime.details?.issues?.map((i) => i.path)).toEqual(["olderThan"]);
-    const missing = await failure(client.deleteProject({} as never));
+    const missing = await caught(client.deleteProject({} as never));
     expect(missing.details?.issues?.map((i) => i.path)).toEqual(["project"]);
-    const extra = await failure(client.purge({ project: P, olderThan: at(0), older_than: at(0) } as never));
+    const extra = await caught(client.purge({ project: P, olderThan: at(0), older_than: at(0) } as never));
     expect(extra.message).toMatch(/older_than/);
   });
 });
@@ -149,7 +141,7 @@ describe("the worker's extension entry", () => {
     const { port1, port2 } = new MessageChannel();
     exposeLocalTraceServer({ endpoint: port1, dbName: "ext-raw", indexedDB: new IDBFactory(), IDBKeyRange });
     const api = wrap<WorkerApi>(port2);
-    const error = await failure(api.extension("toString", {}));
+    const error = await caught(api.extension("toString", {}));
     expect(error).toMatchObject({ code: "VALIDATION", details: { extension: "toString" } });
     expect((await api.hello()).extensions).toEqual(EXTENSION_NAMES);
     await api.close();
@@ -162,7 +154,7 @@ describe("the worker's extension entry", () => {
     expose({ hello: async () => ({ protocol: PROTOCOL_VERSION, dbName: "x", implementedMethods: [] }), ping: async () => "pong" }, port1);
     const client = createClient({ worker: port2 });
     open.push(client);
-    const error = await failure(client.storageInfo());
+    const error = await caught(client.storageInfo());
     expect(error).toMatchObject({ code: "VALIDATION", details: { extension: "storageInfo", implemented: false } });
   });
 });

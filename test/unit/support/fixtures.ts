@@ -318,10 +318,13 @@ export async function queryIds(server: LocalTraceServer, req: CallsQueryReqInput
   return (await queryCalls(server, req)).map((c) => c.id);
 }
 
-/** Runs `fn` and returns the `WeftError` it throws; fails when it succeeds or throws anything else. */
-export async function caught(fn: () => Promise<unknown>): Promise<WeftError> {
+/**
+ * Runs `fn` (or awaits the promise) and returns the `WeftError` it rejects with; fails when it
+ * succeeds or throws anything else.
+ */
+export async function caught(fn: (() => Promise<unknown>) | Promise<unknown>): Promise<WeftError> {
   try {
-    await fn();
+    await (typeof fn === "function" ? fn() : fn);
   } catch (error) {
     expect(error).toBeInstanceOf(WeftError);
     return error as WeftError;
