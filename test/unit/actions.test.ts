@@ -5,7 +5,6 @@
  */
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { WeftError } from "../../src/errors";
 import { METHODS } from "../../src/interface";
 import { actionsExecuteBatch } from "../../src/server/actions/handlers";
 import { callsQuery, callStartBatch } from "../../src/server/calls/handlers";

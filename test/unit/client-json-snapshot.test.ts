@@ -9,7 +9,6 @@ import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient, type WeftClient } from "../../src/client";
 import { jsonSnapshot } from "../../src/client/json-snapshot";
-import { WeftError } from "../../src/errors";
 import type { MethodReq } from "../../src/interface";
 import { batchJson } from "../../src/transport/batch-wire";
 import type { WorkerApi } from "../../src/transport/protocol";

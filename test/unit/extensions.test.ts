@@ -7,7 +7,6 @@ import { expose, wrap } from "comlink";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient, type WeftClient } from "../../src/client";
-import { WeftError } from "../../src/errors";
 import { EXTENSION_NAMES, EXTENSIONS } from "../../src/extensions";
 import { installErrorTransfer } from "../../src/transport/error-transfer";
 import { PROTOCOL_VERSION, type WorkerApi } from "../../src/transport/protocol";
