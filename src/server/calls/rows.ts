@@ -15,8 +15,21 @@ export function emptyCallRow(projectId: string, id: string): CallRow {
 /** The start part, with ids already filled in. */
 export type StartPart = StartedCallSchemaForInsert & { id: string; trace_id: string };
 
+/** What storing a start costs to compute: its payloads' JSON text and the refs in its inputs. */
+export interface StartDumps {
+  attributes_dump: string;
+  inputs_dump: string;
+  input_refs: string[];
+}
+
+/** The dumps of a start, computed once (a writer computes them before its transaction opens). */
+export function startDumps(start: StartedCallSchemaForInsert): StartDumps {
+  const inputs_dump = JSON.stringify(start.inputs);
+  return { attributes_dump: JSON.stringify(start.attributes), inputs_dump, input_refs: refsIn(start.inputs, inputs_dump) };
+}
+
 /** Applies a start part. A repeated start overwrites the start columns (HEAD-mem behaviour). */
-export function applyStart(row: CallRow, start: StartPart): void {
+export function applyStart(row: CallRow, start: StartPart, dumps: StartDumps = startDumps(start)): void {
   row.has_start = 1;
   row.trace_id = start.trace_id;
   if (start.parent_id) row.parent_id = start.parent_id;
@@ -29,9 +42,9 @@ export function applyStart(row: CallRow, start: StartPart): void {
   row.wb_user_id = start.wb_user_id ?? null;
   row.wb_run_id = start.wb_run_id ?? null;
   row.wb_run_step = start.wb_run_step ?? null;
-  row.attributes_dump = JSON.stringify(start.attributes);
-  row.inputs_dump = JSON.stringify(start.inputs);
-  row.input_refs = refsIn(start.inputs, row.inputs_dump);
+  row.attributes_dump = dumps.attributes_dump;
+  row.inputs_dump = dumps.inputs_dump;
+  row.input_refs = dumps.input_refs;
 }
 
 /**
@@ -42,15 +55,28 @@ function refsIn(value: unknown, dump: string | undefined): string[] {
   return dump !== undefined && dump.includes("weave:///") ? extractRefs(value) : [];
 }
 
+/** What storing an end costs to compute: its output's and summary's JSON text, the refs in its output. */
+export interface EndDumps {
+  output_dump: string;
+  output_refs: string[];
+  summary_dump: string;
+}
+
+/** The dumps of an end, computed once (a writer computes them before its transaction opens). */
+export function endDumps(end: EndedCallSchemaForInsert): EndDumps {
+  const output = end.output === undefined ? null : end.output;
+  const output_dump = JSON.stringify(output);
+  return { output_dump, output_refs: refsIn(output, output_dump), summary_dump: JSON.stringify(end.summary) };
+}
+
 /** Applies an end part. A repeated end overwrites (HEAD-mem; ClickHouse keeps an arbitrary one). */
-export function applyEnd(row: CallRow, end: EndedCallSchemaForInsert): void {
+export function applyEnd(row: CallRow, end: EndedCallSchemaForInsert, dumps: EndDumps = endDumps(end)): void {
   row.has_end = 1;
   row.ended_at = end.ended_at;
   row.exception = end.exception ?? null;
-  const output = end.output === undefined ? null : end.output;
-  row.output_dump = JSON.stringify(output);
-  row.output_refs = refsIn(output, row.output_dump);
-  row.summary_dump = JSON.stringify(end.summary);
+  row.output_dump = dumps.output_dump;
+  row.output_refs = dumps.output_refs;
+  row.summary_dump = dumps.summary_dump;
   const counts = end.summary["status_counts"];
   const errors =
     counts !== null && typeof counts === "object" && !Array.isArray(counts)

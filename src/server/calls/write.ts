@@ -14,7 +14,7 @@ import type {
 } from "../../schema/calls";
 import type { ServerContext } from "../context";
 import type { CallRow, WeftDb } from "../db";
-import { applyEnd, applyStart, emptyCallRow, refreshIndexKeys } from "./rows";
+import { applyEnd, applyStart, emptyCallRow, endDumps, refreshIndexKeys, startDumps } from "./rows";
 
 /** One part of a call to store. */
 export type CallPart =
@@ -49,43 +49,45 @@ export async function writeCallParts(ctx: ServerContext, parts: readonly CallPar
       const traceId = part.start.trace_id ?? uuidv7();
       const start = { ...part.start, id, trace_id: traceId };
       results.push({ id, trace_id: traceId });
-      touch(start.project_id, id).apply.push((row) => applyStart(row, start));
+      // Each part's JSON text once, whichever row it is applied to below.
+      const dumps = startDumps(start);
+      touch(start.project_id, id).apply.push((row) => applyStart(row, start, dumps));
     } else {
       const end = part.end;
       results.push({});
-      touch(end.project_id, end.id).apply.push((row) => applyEnd(row, end));
+      const dumps = endDumps(end);
+      touch(end.project_id, end.id).apply.push((row) => applyEnd(row, end, dumps));
     }
   }
   if (pending.size === 0) return results;
 
-  // Rows are built before the transaction opens: the dumps cost the worker's thread, and done here
-  // they overlap the previous batch's transaction instead of lengthening this one.
+  // Rows are built before the transaction opens, so that work overlaps the previous batch's
+  // transaction instead of lengthening this one.
   const entries = [...pending.values()];
-  const fresh = entries.map((entry) => {
-    const row = emptyCallRow(entry.projectId, entry.id);
-    for (const apply of entry.apply) apply(row);
-    refreshIndexKeys(row);
-    return row;
-  });
+  const fresh = entries.map((entry) => applyParts(emptyCallRow(entry.projectId, entry.id), entry));
   const db = ctx.db;
   await db.transaction("rw", db.calls, async () => {
     const existing = await loadExisting(db, entries);
-    // Calls already stored (a start or end in an earlier batch) are merged into their stored row;
-    // rows read from Dexie are shared (cache "immutable"), so copy before changing.
+    // A call already stored (a part in an earlier batch) is merged into its row instead; rows read
+    // from Dexie are shared (cache "immutable"), so copy before changing. The parts' dumps were
+    // computed once, above.
     const rows =
       existing.size === 0
         ? fresh
         : entries.map((entry, i) => {
             const stored = existing.get(`${entry.projectId}\n${entry.id}`);
-            if (!stored) return fresh[i] as CallRow;
-            const row = { ...stored };
-            for (const apply of entry.apply) apply(row);
-            refreshIndexKeys(row);
-            return row;
+            return stored ? applyParts({ ...stored }, entry) : (fresh[i] as CallRow);
           });
     await db.calls.bulkPut(rows);
   });
   return results;
+}
+
+/** Applies `entry`'s parts to `row` in order and refreshes its index keys; returns `row`. */
+function applyParts(row: CallRow, entry: PendingRow): CallRow {
+  for (const apply of entry.apply) apply(row);
+  refreshIndexKeys(row);
+  return row;
 }
 
 /**
