@@ -148,11 +148,11 @@ export function createClient(options: ClientOptions): WeftClient {
   /** The error a new call must get right away, if any. */
   const refuse = (): WeftError | undefined => (closing ? closedError() : connection.deadError());
 
-  // Methods the worker answers as JSON text (known once it said hello; before that, and from older
-  // workers, every answer comes as objects).
+  // Methods the worker answers as JSON text (known once it said hello; before that, every answer
+  // comes as objects).
   let jsonAnswers: ReadonlySet<string> = new Set();
   connection.hello.then(
-    (hello) => (jsonAnswers = new Set(hello.jsonAnswers ?? [])),
+    (hello) => (jsonAnswers = new Set(hello.jsonAnswers)),
     () => undefined,
   );
 

@@ -37,11 +37,8 @@ export interface WorkerHello {
    * from workers built before the extension table: the client then refuses extensions itself.
    */
   extensions?: readonly string[];
-  /**
-   * The methods the worker also answers through `callJson`, as JSON text. Absent from workers built
-   * before it: the client then uses `call` for every method.
-   */
-  jsonAnswers?: readonly MethodName[];
+  /** The methods the worker also answers through `callJson`, as JSON text. */
+  jsonAnswers: readonly MethodName[];
 }
 
 /** One pull of a stream: up to `STREAM_CHUNK_MAX_ITEMS` items; `done` once the stream is finished. */
