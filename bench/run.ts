@@ -1,11 +1,12 @@
 /**
  * The benchmark driver (Node side), loaded by scripts/run-bench.mjs: serves the bench pages, runs
  * every workload's repetitions one by one in Chromium with on-disk profiles (IndexedDB as users have
- * it, not the in-memory kind of a test context), and writes the results. Per scale and side: each
- * write repetition gets a fresh profile and page; the reads and figures then run on the page of the
- * seeding write (ingest), which runs last. A workload whose reference is weft itself is measured on
- * weft's page only, its two sides alternating repetition by repetition, so load on the machine hits
- * both alike.
+ * it, not the in-memory kind of a test context), and writes the results. Per scale: the writes
+ * first, weft's and the baseline's repetitions alternating, each in a fresh profile and page; then per
+ * side the reads and figures, on a page whose database the seeding write (ingest) filled, untimed. A
+ * workload whose reference is weft itself is measured on weft's page only, its two sides alternating
+ * repetition by repetition, so load on the machine hits both alike. Pages are cross-origin isolated
+ * for 5 µs timers.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -66,7 +67,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
   // Other work on the machine shows in the figures; record how busy it was.
   const loadAtStart = loadavg()[0] ?? 0;
 
-  const harness = await startHarness({ root: join(REPO_ROOT, "bench/pages"), persistentProfile: true });
+  const harness = await startHarness({ root: join(REPO_ROOT, "bench/pages"), persistentProfile: true, crossOriginIsolated: true });
   // The Weave-compatible server the export workloads send to: weft's fetch handler over its own
   // store (fake-indexeddb, in this Node process), with CORS for the bench pages' origin.
   const receiver = await startWeaveServer();
@@ -76,7 +77,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     const info = await page.evaluate(() => (globalThis as unknown as BenchPageGlobals).bench.info());
     const listed = await page.evaluate((s) => (globalThis as unknown as BenchPageGlobals).bench.list(s), sizes);
     const workloads = listed.filter((w) => selectedByOnly(w.id, options.only));
-    log(`Chromium ${harness.browser.version()}; IndexedDB pages via ${info.getAll}; long tasks observable: ${info.longTaskSupported}`);
+    log(`Chromium ${harness.browser.version()}; IndexedDB pages via ${info.getAll}; long tasks observable: ${info.longTaskSupported}; cross-origin isolated: ${info.crossOriginIsolated}`);
 
     /** One measuring profile at a time: `fresh()` closes the last (deleting its directory). */
     const profile = {
@@ -99,25 +100,31 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     const keep = (w: WorkloadInfo, results: Measured) => measured.set(key(w), { ...measured.get(key(w)), ...results });
     for (const scale of sizes) {
       const group = workloads.filter((w) => w.scale === scale);
+      // Writes first, weft's and the baseline's repetitions interleaved (ABBA), each in a fresh
+      // profile: no repetition pays for the last one's compaction, and drift in the machine's load
+      // over the minutes a scale takes falls on both sides alike (run one side after the other, the
+      // 10k ingest's baseline moved 30% between runs while weft's did not).
+      for (const w of group.filter((m) => m.kind === "write")) {
+        const sides = (["weft", "baseline"] as const).filter((s) => (s === "weft" ? w.hasWeft : w.hasBaseline));
+        log(`${w.name} @ ${count(w)}, ${sides.join(" and ")}, interleaved`);
+        keep(w, await measure(w, sides, () => profile.fresh(), log));
+      }
+      // Then each side's reads, on a database its seeding write (ingest, untimed here) fills.
+      const seed = group.find((m) => m.seedsReads);
       for (const side of ["weft", "baseline"] as const) {
-        const mine = group.filter((w) => (side === "weft" ? w.hasWeft : w.hasBaseline && w.reference === "raw"));
-        if (mine.length === 0) continue;
-        // Each write repetition in a fresh profile, so no repetition pays for the last one's
-        // compaction; the reads then run on the database the seeding write left behind.
-        const writes = mine.filter((m) => m.kind === "write").sort((a, b) => Number(a.seedsReads ?? false) - Number(b.seedsReads ?? false));
-        let readPage: Page | null = null;
-        for (const w of writes) {
-          log(`${w.name} @ ${count(w)}, ${side}`);
-          keep(w, await measure(w, [side], async () => (readPage = await profile.fresh()), log));
+        const reads = group.filter((w) => w.kind !== "write" && (side === "weft" ? w.hasWeft : w.hasBaseline && w.reference === "raw"));
+        if (reads.length === 0) continue;
+        const readPage = await profile.fresh();
+        if (seed) {
+          log(`${seed.name} @ ${count(seed)}, ${side}: the reads' database (untimed)`);
+          await readPage.evaluate(([id, s, sd]) => (globalThis as unknown as BenchPageGlobals).bench.run(id, s, sd), [seed.id, scale, side] as const);
         }
-        readPage ??= await profile.fresh(); // reads with no write before them populate it untimed
         await new Promise((resolve) => setTimeout(resolve, settleMs(scale)));
         await collectGarbage(readPage);
-        const onPage = readPage;
-        for (const w of [...mine.filter((m) => m.kind === "read"), ...mine.filter((m) => m.kind === "figure")]) {
+        for (const w of [...reads.filter((m) => m.kind === "read"), ...reads.filter((m) => m.kind === "figure")]) {
           const sides: Side[] = side === "weft" && w.reference === "weft" && w.hasBaseline ? ["weft", "baseline"] : [side];
           log(`${w.name} @ ${count(w)}, ${sides.join(" vs ")}`);
-          keep(w, await measure(w, sides, async () => onPage, log));
+          keep(w, await measure(w, sides, async () => readPage, log));
         }
         await profile.close();
       }
@@ -200,6 +207,10 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
           "the same request without the option, on the same page and database, repetitions alternating with the measured ones (ABBA order), both timed on the main thread through the client.",
         getAll: info.getAll,
         profile: "on-disk Chromium profile (temporary user-data dir), default transaction durability",
+        writes: "weft's and the baseline's alternating (ABBA)",
+        timers: info.crossOriginIsolated
+          ? "cross-origin isolated pages, performance.now() to 5 µs"
+          : "pages not cross-origin isolated, performance.now() to 100 µs",
         settle:
           "reads start 10 s (10k) or 30 s (100k) after the seeding write, once the storage has compacted, and after a full garbage collection of the page's main thread and workers",
         long_tasks: info.longTaskSupported ? "PerformanceObserver('longtask') on the page during each write repetition" : "not supported",
@@ -288,16 +299,16 @@ type Measured = Partial<Record<Side, { result: SideResult; figures: Record<strin
 const count = (w: WorkloadInfo): string => `${w.size.toLocaleString("en-US")} ${w.unit}`;
 
 /**
- * Warm-ups then measured repetitions of one workload; `pageFor` gives each repetition its page. With
- * two sides they alternate in ABBA order (weft, ref, ref, weft, …), so drift in the machine's load
- * falls on both.
+ * Warm-ups then measured repetitions of one workload; `pageFor` gives each side's repetition its
+ * page (the same page for reads, a fresh profile for writes). With two sides they alternate in ABBA
+ * order (weft, ref, ref, weft, …), so drift in the machine's load falls on both.
  */
-async function measure(w: WorkloadInfo, sides: Side[], pageFor: () => Promise<Page>, log: (line: string) => void): Promise<Measured> {
+async function measure(w: WorkloadInfo, sides: readonly Side[], pageFor: () => Promise<Page>, log: (line: string) => void): Promise<Measured> {
   const reps = new Map<Side, RepResult[]>(sides.map((s) => [s, []]));
   for (let i = 0; i < w.warmup + w.reps; i++) {
-    const page = await pageFor();
     const order = i % 2 === 0 ? sides : [...sides].reverse();
     for (const side of order) {
+      const page = await pageFor();
       const rep = await page.evaluate(([id, scale, s]) => (globalThis as unknown as BenchPageGlobals).bench.run(id, scale, s), [w.id, w.scale, side] as const);
       if (i >= w.warmup) reps.get(side)?.push(rep);
     }

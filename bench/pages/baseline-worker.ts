@@ -120,6 +120,11 @@ const api = {
     };
   },
 
+  /** Nothing: a message's round trip from the page and back, the floor of any request to a worker. */
+  async ping(): Promise<number> {
+    return 0;
+  },
+
   /** B1: put `size` call records in one transaction into a fresh database, until `complete`. */
   async ingest(size: number): Promise<BaselineRep> {
     const rows = recordsFor(size);

@@ -18,7 +18,7 @@ export interface BenchPageGlobals {
   /** The base URL of the receiving Weave-compatible server the export workloads send to (set by bench/run.ts). */
   receiverUrl?: string;
   bench: {
-    info(): Promise<{ getAll: string; userAgent: string; hardwareConcurrency: number; longTaskSupported: boolean }>;
+    info(): Promise<{ getAll: string; userAgent: string; hardwareConcurrency: number; longTaskSupported: boolean; crossOriginIsolated: boolean }>;
     /** Every workload at these scales. */
     list(scales: number[]): WorkloadInfo[];
     /** One repetition of one side of workload `id` at `scale`. */
@@ -57,7 +57,7 @@ async function run(id: WorkloadId, scale: number, side: "baseline" | "weft"): Pr
 
 const globals = globalThis as unknown as BenchPageGlobals;
 globals.bench = {
-  info: async () => ({ ...(await baselineWorker().info()), longTaskSupported }),
+  info: async () => ({ ...(await baselineWorker().info()), longTaskSupported, crossOriginIsolated: globalThis.crossOriginIsolated }),
   list: (scales) =>
     scales.flatMap((scale) =>
       workloads(scale).map(({ baseline, weft, after, ...info }) => ({

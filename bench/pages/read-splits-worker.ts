@@ -24,8 +24,9 @@ import { createLocalTraceServer, type LocalTraceServer } from "../../src/server/
 import { hasGetAllOptions, request, type GetAllOptions } from "./raw-idb";
 
 /**
- * Runs of every step per figure, under one clock: timers in a worker that is not cross-origin
- * isolated tick in 100 µs, coarser than several of the steps, so each figure is a mean over a batch.
+ * Runs of every step per figure, under one clock: several steps take tens of µs, near the 5 µs
+ * resolution of the bench's (cross-origin isolated) timers and far below the 100 µs of a page that
+ * is not, so each figure is a mean over a batch.
  */
 const STEP_REPS = 20;
 

@@ -15,7 +15,7 @@ import { bundleImport, bundleSize, exportRemote } from "./weft-export";
 import { opOverhead } from "./weft-op-overhead";
 import { refsReadBatch } from "./weft-refs";
 import { tableCreate, tableDeepPage, tableSortedPage } from "./weft-tables";
-import { deepOffset, type Rep, type WeftWorkload, type WorkloadId } from "./workloads";
+import { baselineWorker, deepOffset, type Rep, type WeftWorkload, type WorkloadId } from "./workloads";
 
 const PAGE_SIZE = 50;
 
@@ -262,6 +262,20 @@ export const weftWorkloads: Partial<Record<WorkloadId, WeftWorkload>> = {
 };
 
 /**
+ * `hop`: an empty request's round trip from this page to a worker and back (the baseline worker's
+ * `ping`), timed as the reads are, and first after the driver's pause, as they are. Every request
+ * through the client pays it, and the raw baselines, timed inside their worker, do not: on this
+ * kind of machine a thread that sat idle for a few ms takes 0.1–0.2 ms to wake (a round trip is
+ * ~0.05 ms back to back and ~0.4 ms after 20 ms idle), so for a read of under a millisecond it is a
+ * large share of the ratio.
+ */
+async function hop(): Promise<number> {
+  const start = performance.now();
+  await baselineWorker().ping();
+  return performance.now() - start;
+}
+
+/**
  * Figures reported beside a workload's main one (`Rep.figures`), measured in a pass of their own
  * after its timed repetitions (`bench.after`): between repetitions, their bursts of work in another
  * worker, and the pause they need to settle, would make each timed read start from a colder machine
@@ -269,6 +283,6 @@ export const weftWorkloads: Partial<Record<WorkloadId, WeftWorkload>> = {
  */
 export const weftAfter: Partial<Record<WorkloadId, (size: number, run: number) => Promise<Record<string, number>>>> = {
   "roots-page-1": (size) => splitsOf(size, rootsRequest(0)),
-  "trace-fetch": (size, run) => splitsOf(size, traceRequest(size, run)),
+  "trace-fetch": async (size, run) => ({ hop: await hop(), ...(await splitsOf(size, traceRequest(size, run))) }),
   "calls-costs-page": callsPageFigures,
 };
