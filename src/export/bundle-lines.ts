@@ -3,6 +3,7 @@
  * at a time, so reading a bundle of 100k calls never holds its ~150 MB of JSONL text at once.
  */
 import { WeftError } from "../errors";
+import { nextTask } from "./next-task";
 
 /** One line of the decompressed text, without its `\n`; `bytes` are its UTF-8 bytes, `\n` included when it had one. */
 export interface BundleLine {
@@ -24,23 +25,11 @@ const EMPTY = new Uint8Array(0);
 /**
  * Work between two turns of the event loop, in ms. Reading a piped stream need not leave the
  * current task (its reads can resolve as microtasks): without these turns, importing 100k calls in
- * Chromium held the page's main thread for one task of 16 s on a loaded machine.
+ * Chromium held the page's main thread for one task of 16 s on a loaded machine. At 40 ms, a
+ * slice plus the batch a consumer sends after it still made tasks of 55–120 ms (a 10k-call import
+ * on a 2-core machine).
  */
-const SLICE_MS = 40;
-
-/** One turn of the event loop (a task, not a microtask): `scheduler.yield()` where there is one, else a message. */
-function nextTask(): Promise<void> {
-  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
-  if (scheduler?.yield) return scheduler.yield();
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
+const SLICE_MS = 20;
 
 /** `a` then `b` in one array (a line split across two chunks). */
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

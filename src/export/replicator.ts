@@ -9,6 +9,7 @@ import type { TraceServerInterface } from "../interface";
 import type { CallSchema } from "../schema/calls";
 import type { CostQueryOutput } from "../schema/costs";
 import { chunkBySize, jsonBytes, SizedBatch, type BatchLimits } from "./batching";
+import { nextTask } from "./next-task";
 import { NODE_KIND, nodeBytes, type FeedbackRowOut, type PlanNode } from "./plan";
 import type { ProgressTracker } from "./progress";
 import { collectDeps, type Dep, type RefRewrite } from "./ref-rewrite";
@@ -164,6 +165,9 @@ export class Replicator {
     const flush = async (): Promise<void> => {
       const { items: pending, bytes } = batch.take();
       if (pending.length === 0) return;
+      // Rewriting a batch and copying it into the message take tens of ms: in a task of their
+      // own, not appended to the reading that filled the batch (exports run on the main thread).
+      await nextTask();
       const deps = new Map<string, Dep>();
       for (const call of pending) collectDeps(call, rw.fromProject, deps);
       await ensure(deps);
