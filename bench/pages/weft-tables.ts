@@ -29,10 +29,11 @@ export async function tableCreate(size: number): Promise<Rep> {
   const { client } = await openClient(`table-${size}`);
   const start = performance.now();
   const res = await client.table_create({ table: { project_id: BENCH_PROJECT, rows: table } });
-  const ms = performance.now() - start;
+  const end = performance.now();
+  const ms = end - start;
   await client.close();
   splits ??= wrap<SplitsApi>(new Worker(new URL("./splits-worker.ts", import.meta.url), { type: "module" }));
-  return { ms, rows: res.row_digests.length, figures: await splits.tableCreate(size) };
+  return { ms, rows: res.row_digests.length, figures: await splits.tableCreate(size), clock: [start, end] };
 }
 
 /** Per size: a client whose database holds the table, for the reads (created untimed on first use). */

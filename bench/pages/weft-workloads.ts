@@ -83,11 +83,12 @@ async function ingest(size: number): Promise<Rep> {
     await yieldToEventLoop();
   }
   await client.flush();
-  const ms = performance.now() - start;
+  const end = performance.now();
+  const ms = end - start;
   const previous = readClients.get(size);
   readClients.set(size, opened);
   if (previous) await previous.client.close();
-  return { ms, rows };
+  return { ms, rows, clock: [start, end] };
 }
 
 async function reader(size: number): Promise<WeftClient> {

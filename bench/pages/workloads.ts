@@ -36,6 +36,12 @@ export interface Rep {
   count?: number;
   /** A figure workload's values, by key (see `FigureSpec`). */
   figures?: Record<string, number>;
+  /**
+   * When the clock ran (`performance.now()`, start and end): a write's main-thread long tasks are
+   * counted within it, not in the untimed setup around it (e.g. E3 generating and bundling its
+   * calls). Absent: the whole repetition counts.
+   */
+  clock?: [number, number];
 }
 
 /** One value a figure workload reports: `Rep.figures[key]`, in `unit`, against `target`. */
