@@ -102,8 +102,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       const group = workloads.filter((w) => w.scale === scale);
       // Writes first, weft's and the baseline's repetitions interleaved (ABBA), each in a fresh
       // profile: no repetition pays for the last one's compaction, and drift in the machine's load
-      // over the minutes a scale takes falls on both sides alike (run one side after the other, the
-      // 10k ingest's baseline moved 30% between runs while weft's did not).
+      // over the minutes a scale takes falls on both sides alike (in four alternating rounds here,
+      // the 10k ingest's baseline alone ranged 2.1–3.3 s).
       for (const w of group.filter((m) => m.kind === "write")) {
         const sides = (["weft", "baseline"] as const).filter((s) => (s === "weft" ? w.hasWeft : w.hasBaseline));
         log(`${w.name} @ ${count(w)}, ${sides.join(" and ")}, interleaved`);

@@ -4,6 +4,7 @@
  * event loop a turn the way an app producing work over time does.
  */
 import { createClient, type WeftClient } from "../../src/client/index";
+import { nextTask } from "../../src/export/next-task";
 
 export interface OpenClient {
   client: WeftClient;
@@ -21,13 +22,5 @@ export async function openClient(label: string): Promise<OpenClient> {
   return { client, dbName };
 }
 
-/** One turn of the event loop: `scheduler.yield()` where there is one, else a message round trip. */
-export function yieldToEventLoop(): Promise<void> {
-  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
-  if (scheduler?.yield) return scheduler.yield();
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => resolve();
-    channel.port2.postMessage(null);
-  });
-}
+/** One turn of the event loop, as an app producing work over time gives it (weft's own helper). */
+export const yieldToEventLoop = nextTask;
