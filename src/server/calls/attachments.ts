@@ -5,9 +5,10 @@
  */
 import type { CallSchema } from "../../schema/calls";
 import type { ServerContext } from "../context";
-import { costsForCalls } from "../costs/for-calls";
-import type { FeedbackRow } from "../db";
-import { feedbackForCalls } from "../feedback/for-calls";
+import { planCosts } from "../costs/for-calls";
+import type { CostRow, FeedbackRow } from "../db";
+import { feedbackByRef, planFeedbackSpan } from "../feedback/for-calls";
+import { readIndexRanges } from "../native-reads";
 import type { CallView } from "./catalog";
 
 /** What costs and feedback are looked up by, and where they go: a call's summary. */
@@ -33,15 +34,20 @@ export async function attachCostsAndFeedback(
 ): Promise<void> {
   if (calls.length === 0) return;
   const projectId = (calls[0] as CallForAttachments).project_id;
+  const ids = calls.map((c) => c.id);
+  const costsPlan = opts.include_costs
+    ? planCosts(
+        projectId,
+        calls.map((c) => ({ id: c.id, started_at: Date.parse(c.started_at), usage: c.summary?.["usage"] })),
+      )
+    : undefined;
+  const feedbackPlan = opts.include_feedback ? planFeedbackSpan(projectId, ids) : undefined;
+  // Both options' reads in one transaction: a transaction each cost more than their rows.
+  const costReads = costsPlan?.reads.length ?? 0;
+  const rows = await readIndexRanges(ctx.db, [...(costsPlan?.reads ?? []), ...(feedbackPlan?.reads ?? [])]);
   const [costs, feedback] = await Promise.all([
-    opts.include_costs
-      ? costsForCalls(
-          ctx,
-          projectId,
-          calls.map((c) => ({ id: c.id, started_at: Date.parse(c.started_at), usage: c.summary?.["usage"] })),
-        )
-      : undefined,
-    opts.include_feedback ? feedbackForCalls(ctx, projectId, calls.map((c) => c.id)) : undefined,
+    costsPlan?.finish(rows.slice(0, costReads) as CostRow[][]),
+    feedbackPlan ? (feedbackPlan.finish(rows.slice(costReads) as FeedbackRow[][]) ?? feedbackByRef(ctx, projectId, ids)) : undefined,
   ]);
   for (const call of calls) {
     const callCosts = costs?.get(call.id);

@@ -10,6 +10,7 @@
  */
 import { Dexie } from "dexie";
 import type { CallRow, WeftDb } from "../db";
+import { keyRangeOf } from "../native-reads";
 
 /** A range of one index with its open/closed ends, in which direction, and how many rows at most. */
 export interface RangeRead {
@@ -26,11 +27,6 @@ export interface RangeRead {
 
 /** IndexedDB 3.0's options form of `getAll` (Chromium 141+), which reads newest-first too. */
 type GetAllWithOptions = (options: { query: IDBKeyRange; count?: number; direction: IDBCursorDirection }) => IDBRequest<CallRow[]>;
-
-/** The `IDBKeyRange` of the IndexedDB implementation Dexie was given (fake-indexeddb's in Node). */
-function keyRangeOf(db: WeftDb): typeof IDBKeyRange | undefined {
-  return (db as unknown as { _deps?: { IDBKeyRange?: typeof IDBKeyRange } })._deps?.IDBKeyRange;
-}
 
 function viaDexie(db: WeftDb, r: RangeRead): Promise<CallRow[]> {
   let coll = db.calls.where(r.index).between(r.lower, r.upper, !r.lowerOpen, !r.upperOpen);

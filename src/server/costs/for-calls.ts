@@ -5,6 +5,8 @@
  */
 import { formatDateTime } from "../../schema/common";
 import type { ServerContext } from "../context";
+import type { CostRow } from "../db";
+import { readIndexRanges, type IndexRangeRead } from "../native-reads";
 import { defaultPrices, pickPrice, projectPrice, type PriceRow } from "./prices";
 
 /** The call facts the computation needs. */
@@ -87,40 +89,59 @@ function costEntry(u: Usage, price: PriceRow): Record<string, unknown> {
   };
 }
 
+/** What `costsForCalls` reads, and what it makes of the rows: a caller may read them with others. */
+export interface CostsPlan {
+  /** The project's price rows of each llm the calls name (empty when none names one). */
+  reads: IndexRangeRead[];
+  /** The costs from `rows`, the results of `reads` in order. */
+  finish(rows: CostRow[][]): Promise<Map<string, Record<string, unknown>>>;
+}
+
+/**
+ * Plans `costsForCalls`: one range per llm named in the calls' `summary.usage` (a page names one or
+ * a few; `anyOf` would walk a cursor, one round trip to the storage backend per step).
+ */
+export function planCosts(projectId: string, calls: CallForCosts[]): CostsPlan {
+  const usages = calls.map((call) => usageByLlm(call.usage));
+  const llmIds = new Set(usages.flatMap((u) => [...u.keys()]));
+  if (llmIds.size === 0) return { reads: [], finish: async () => new Map() };
+  // Loaded once per worker; started now so it overlaps the reads.
+  const defaultsLoaded = defaultPrices();
+  return {
+    reads: [...llmIds].map((llm) => ({ store: "costs", index: "[project_id+llm_id]", lower: [projectId, llm], upper: [projectId, llm] })),
+    async finish(perLlm) {
+      const defaults = await defaultsLoaded;
+      const out = new Map<string, Record<string, unknown>>();
+      const rows = perLlm.flat();
+      const candidates = new Map<string, PriceRow[]>();
+      // Primary-key order within an llm is uuidv7 order, i.e. creation order: the tie-break of pickPrice.
+      rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      for (const row of rows) {
+        const list = candidates.get(row.llm_id);
+        if (list) list.push(projectPrice(row));
+        else candidates.set(row.llm_id, [projectPrice(row)]);
+      }
+      calls.forEach((call, i) => {
+        const costs: Record<string, unknown> = {};
+        for (const [llmId, usage] of usages[i] ?? []) {
+          const price = pickPrice([...(candidates.get(llmId) ?? []), ...(defaults.get(llmId) ?? [])], call.started_at);
+          if (price) costs[llmId] = costEntry(usage, price);
+        }
+        if (Object.keys(costs).length > 0) out.set(call.id, costs);
+      });
+      return out;
+    },
+  };
+}
+
 /**
  * `summary.weave.costs` for each call that has a price for at least one llm of its `summary.usage`:
  * `{[llm_id]: entry}` (§8.5). Calls without usage, or whose llms have no price, are absent from the
  * map (Weave then leaves `summary.weave.costs` unset, I-02). Candidates are the project's rows for
- * those llms (one indexed read per llm for the whole page) and the bundled defaults.
+ * those llms (one indexed read per llm for the whole page, in one transaction) and the bundled defaults.
  * @throws WeftError STORAGE when IndexedDB fails.
  */
 export async function costsForCalls(ctx: ServerContext, projectId: string, calls: CallForCosts[]): Promise<Map<string, Record<string, unknown>>> {
-  const out = new Map<string, Record<string, unknown>>();
-  const usages = calls.map((call) => usageByLlm(call.usage));
-  const llmIds = new Set(usages.flatMap((u) => [...u.keys()]));
-  if (llmIds.size === 0) return out;
-  // One getAll per llm, issued together (a page names one or a few): `anyOf` walks a cursor, one
-  // round trip to the storage backend per step, one after the other.
-  const [perLlm, defaults] = await Promise.all([
-    Promise.all([...llmIds].map((llm) => ctx.db.costs.where("[project_id+llm_id]").equals([projectId, llm]).toArray())),
-    defaultPrices(),
-  ]);
-  const rows = perLlm.flat();
-  const candidates = new Map<string, PriceRow[]>();
-  // Primary-key order within an llm is uuidv7 order, i.e. creation order: the tie-break of pickPrice.
-  rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (const row of rows) {
-    const list = candidates.get(row.llm_id);
-    if (list) list.push(projectPrice(row));
-    else candidates.set(row.llm_id, [projectPrice(row)]);
-  }
-  calls.forEach((call, i) => {
-    const costs: Record<string, unknown> = {};
-    for (const [llmId, usage] of usages[i] ?? []) {
-      const price = pickPrice([...(candidates.get(llmId) ?? []), ...(defaults.get(llmId) ?? [])], call.started_at);
-      if (price) costs[llmId] = costEntry(usage, price);
-    }
-    if (Object.keys(costs).length > 0) out.set(call.id, costs);
-  });
-  return out;
+  const plan = planCosts(projectId, calls);
+  return plan.finish(await readIndexRanges<CostRow>(ctx.db, plan.reads));
 }
