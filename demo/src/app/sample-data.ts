@@ -73,7 +73,10 @@ function traceStart(i: number, n: number, now: number, rand: () => number): numb
   const span = 14 * DAY_MS;
   let t = now - span + (span * (i + rand())) / n;
   const hour = new Date(t).getHours();
-  if ((hour < 7 || hour > 21) && rand() < 0.5) t -= (hour < 7 ? hour + 3 : hour - 18) * 3_600_000 * rand();
+  // Both numbers are drawn whatever the hour: the hour depends on the clock, and a draw skipped at
+  // some times of day would change every trace after it (the same seed must give the same traces).
+  const [night, shift] = [rand(), rand()];
+  if ((hour < 7 || hour > 21) && night < 0.5) t -= (hour < 7 ? hour + 3 : hour - 18) * 3_600_000 * shift;
   return Math.min(t, now - 2000);
 }
 
