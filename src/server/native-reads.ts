@@ -28,6 +28,23 @@ export function keyRangeOf(db: WeftDb): typeof IDBKeyRange | undefined {
   return (db as unknown as { _deps?: { IDBKeyRange?: typeof IDBKeyRange } })._deps?.IDBKeyRange;
 }
 
+/**
+ * The key ranges to read `db` plainly with, or undefined where Dexie must read instead: inside a
+ * Dexie transaction (a plain transaction would wait for it to end), before the database is open,
+ * or without the implementation's key ranges. @throws never
+ */
+export function plainKeyRange(db: WeftDb): typeof IDBKeyRange | undefined {
+  return Dexie.currentTransaction || !db.isOpen() ? undefined : keyRangeOf(db);
+}
+
+/** What `req` gives, as a promise. @throws never (the promise rejects with the request's error) */
+export function requestResult<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
 function viaDexie<T>(db: WeftDb, read: IndexRangeRead): Promise<T[]> {
   const coll = db.table(read.store).where(read.index).between(read.lower, read.upper, true, true);
   return (read.limit === undefined ? coll : coll.limit(read.limit)).toArray() as Promise<T[]>;
@@ -39,8 +56,8 @@ function viaDexie<T>(db: WeftDb, read: IndexRangeRead): Promise<T[]> {
  */
 export function readIndexRanges<T>(db: WeftDb, reads: readonly IndexRangeRead[]): Promise<T[][]> {
   if (reads.length === 0) return Promise.resolve([]);
-  const KeyRange = keyRangeOf(db);
-  if (Dexie.currentTransaction || !db.isOpen() || !KeyRange) return Promise.all(reads.map((read) => viaDexie<T>(db, read)));
+  const KeyRange = plainKeyRange(db);
+  if (!KeyRange) return Promise.all(reads.map((read) => viaDexie<T>(db, read)));
   let ranges: IDBKeyRange[];
   try {
     ranges = reads.map((read) => KeyRange.bound(read.lower, read.upper));
@@ -50,14 +67,5 @@ export function readIndexRanges<T>(db: WeftDb, reads: readonly IndexRangeRead[])
   }
   const stores = [...new Set(reads.map((read) => read.store))];
   const tx = db.backendDB().transaction(stores, "readonly");
-  return Promise.all(
-    reads.map(
-      (read, i) =>
-        new Promise<T[]>((resolve, reject) => {
-          const req = tx.objectStore(read.store).index(read.index).getAll(ranges[i], read.limit) as IDBRequest<T[]>;
-          req.onsuccess = () => resolve(req.result);
-          req.onerror = () => reject(req.error);
-        }),
-    ),
-  );
+  return Promise.all(reads.map((read, i) => requestResult(tx.objectStore(read.store).index(read.index).getAll(ranges[i], read.limit) as IDBRequest<T[]>)));
 }

@@ -8,9 +8,8 @@
  * directly; inside one (where a raw transaction would wait for the enclosing one to finish), with
  * an offset to skip, and wherever the direct read does not apply, Dexie reads it.
  */
-import { Dexie } from "dexie";
 import type { CallRow, WeftDb } from "../db";
-import { keyRangeOf } from "../native-reads";
+import { plainKeyRange, requestResult } from "../native-reads";
 
 /** A range of one index with its open/closed ends, in which direction, and how many rows at most. */
 export interface RangeRead {
@@ -43,8 +42,8 @@ function viaDexie(db: WeftDb, r: RangeRead): Promise<CallRow[]> {
 export function readIndexRange(db: WeftDb, r: RangeRead): Promise<CallRow[]> {
   // getAll's count 0 means "no limit".
   if (r.limit === 0) return Promise.resolve([]);
-  const KeyRange = keyRangeOf(db);
-  if (r.offset > 0 || Dexie.currentTransaction || !db.isOpen() || !KeyRange) return viaDexie(db, r);
+  const KeyRange = plainKeyRange(db);
+  if (r.offset > 0 || !KeyRange) return viaDexie(db, r);
   let query: IDBKeyRange;
   try {
     query = KeyRange.bound(r.lower, r.upper, r.lowerOpen, r.upperOpen);
@@ -64,8 +63,5 @@ export function readIndexRange(db: WeftDb, r: RangeRead): Promise<CallRow[]> {
     // No newest-first getAll here: Dexie walks a cursor.
     return viaDexie(db, r);
   }
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
+  return requestResult(req);
 }
