@@ -24,6 +24,11 @@ export const MAX_DISPLAY_NAME_LENGTH = 1024;
 /** Most entries in one `CallsFilter` list, and most ids in one `calls_delete` (§14). */
 export const MAX_FILTER_LIST_LENGTH = 1000;
 
+/** Longest call, trace or parent id. */
+export const MAX_CALL_ID_LENGTH = 128;
+/** What a call id may not contain: it sits inside a ref path (`…/call/<id>`). */
+const CALL_ID_PATTERN = /^[^/\s]+$/;
+
 /**
  * A call, trace or parent id. Weave's SDKs send uuidv7 (or 16/32-hex OTel ids); the fake and SQLite
  * servers accept any string. We accept any short id that can sit inside a ref path (`…/call/<id>`),
@@ -32,21 +37,31 @@ export const MAX_FILTER_LIST_LENGTH = 1000;
 export const CallIdSchema = z
   .string()
   .min(1, "must not be empty")
-  .max(128, "must be at most 128 characters")
-  .regex(/^[^/\s]+$/, "must not contain '/' or whitespace");
+  .max(MAX_CALL_ID_LENGTH, `must be at most ${MAX_CALL_ID_LENGTH} characters`)
+  .regex(CALL_ID_PATTERN, "must not contain '/' or whitespace");
+
+/** True when `CallIdSchema` accepts `value` (the rules above, for the call-parts fast path). */
+export function isCallId(value: unknown): value is string {
+  return typeof value === "string" && value.length >= 1 && value.length <= MAX_CALL_ID_LENGTH && CALL_ID_PATTERN.test(value);
+}
 
 const OP_REF = /^(weave|weave-trace-internal):\/\/\/[^/]+(\/[^/]+)?\/op\/[^/:]+:[^/:]+$/;
+
+/** What is wrong with a non-empty `op_name`, or undefined when it is fine. */
+export function opNameProblem(name: string): string | undefined {
+  if (name.startsWith("weave:///") || name.startsWith("weave-trace-internal:///")) {
+    return OP_REF.test(name) ? undefined : "a ref op_name must look like weave:///entity/project/op/name:digest";
+  }
+  return name.length > MAX_OP_NAME_LENGTH ? `must be at most ${MAX_OP_NAME_LENGTH} characters` : undefined;
+}
 
 /** `op_name`: a plain name (≤ 128 chars) or an op ref `weave:///entity/project/op/name:digest` (§2.2). */
 export const OpNameSchema = z
   .string()
   .min(1, "must not be empty")
   .superRefine((name, ctx) => {
-    if (name.startsWith("weave:///") || name.startsWith("weave-trace-internal:///")) {
-      if (!OP_REF.test(name)) ctx.addIssue({ code: "custom", message: "a ref op_name must look like weave:///entity/project/op/name:digest" });
-    } else if (name.length > MAX_OP_NAME_LENGTH) {
-      ctx.addIssue({ code: "custom", message: `must be at most ${MAX_OP_NAME_LENGTH} characters` });
-    }
+    const problem = opNameProblem(name);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
 const DisplayNameSchema = z

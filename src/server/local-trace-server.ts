@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { fromZodError, toWeftError, validationError, WeftError } from "../errors";
 import { EXTENSION_NAMES, EXTENSIONS, type WeftExtensions } from "../extensions";
 import { METHODS, type TraceServerInterface } from "../interface";
+import { FAST_PATHS } from "../schema/calls-fast-path";
 import { isPlainObject } from "../schema/common";
 import { Dexie } from "dexie";
 import { PageCursors } from "./calls/page-cursors";
@@ -132,6 +133,10 @@ function skeletonOffence(value: unknown, depth: number, key?: string): Array<str
 function parseRequest(method: string, schema: z.ZodType, req: unknown): unknown {
   let result: ReturnType<z.ZodType["safeParse"]>;
   try {
+    // Call parts, the bulk of all requests, are first offered to a path that only accepts (and
+    // gives what the schema would); whatever it does not accept gets the full check below.
+    const fast = FAST_PATHS.get(method)?.(req);
+    if (fast !== undefined) return fast;
     checkSkeleton(req);
     result = schema.safeParse(req);
   } catch (error) {

@@ -48,3 +48,41 @@ describe("formatDateTime", () => {
     expect(() => formatDateTime(MAX_MS + 1000)).toThrow(RangeError);
   });
 });
+
+describe("parseIsoDateTime, the toISOString form (its digit-by-digit fast path)", () => {
+  it("reads any toISOString text of years 1-9999 as Date.parse does (Python has no year 0)", () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date("0001-01-01T00:00:00.000Z"), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true }), (date) => {
+        const text = date.toISOString();
+        expect(parseIsoDateTime(text)).toBe(date.getTime());
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("refuses impossible dates and times, leap days in leap years only", () => {
+    for (const text of [
+      "2023-02-29T00:00:00.000Z",
+      "1900-02-29T00:00:00.000Z",
+      "2025-04-31T00:00:00.000Z",
+      "2025-13-01T00:00:00.000Z",
+      "2025-00-10T00:00:00.000Z",
+      "2025-01-00T00:00:00.000Z",
+      "2025-01-31T24:00:00.000Z",
+      "2025-01-31T23:60:00.000Z",
+      "2025-01-31T23:59:60.000Z",
+      "2025-01-3xT23:59:59.000Z",
+      "0000-01-01T00:00:00.000Z",
+    ]) {
+      expect(parseIsoDateTime(text), text).toBeUndefined();
+    }
+    expect(parseIsoDateTime("2024-02-29T12:00:00.000Z")).toBe(Date.UTC(2024, 1, 29, 12));
+    expect(parseIsoDateTime("2000-02-29T00:00:00.000Z")).toBe(Date.UTC(2000, 1, 29));
+  });
+
+  it("reads years below 100 as themselves, not as 1900-1999", () => {
+    const year99 = new Date(0);
+    year99.setUTCFullYear(99, 0, 1);
+    expect(parseIsoDateTime("0099-01-01T00:00:00.000Z")).toBe(year99.getTime());
+  });
+});
