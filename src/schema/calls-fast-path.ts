@@ -3,8 +3,8 @@
  * traced function sends both, a thousand at a time in a `call_start_batch`).
  *
  * Why: zod's generic machinery (a result object per node, wrappers per `nullish`, a check loop per
- * refinement) cost ~5 µs per part in the worker, about as much as storing it, and its garbage was
- * a third of the time. This checks the common shape directly and builds the same output.
+ * refinement) cost 3.5–6 µs per part in Node, with garbage collection 29% of a profile of it; this
+ * path, checking the fields directly and building the same output, ~1.9 µs.
  *
  * The schemas stay the one definition of what is valid: this path only ever *accepts*. Anything it
  * does not recognise at once (an unknown or undefined field, a `Date` of odd provenance, a bad

@@ -14,17 +14,20 @@ import type {
 } from "../../schema/calls";
 import type { ServerContext } from "../context";
 import type { CallRow, WeftDb } from "../db";
-import { applyEnd, applyStart, emptyCallRow, endDumps, refreshIndexKeys, startDumps } from "./rows";
+import { applyEnd, applyStart, emptyCallRow, type EndDumps, endDumps, refreshIndexKeys, type StartDumps, startDumps, type StartPart } from "./rows";
 
 /** One part of a call to store. */
 export type CallPart =
   | { kind: "start"; start: StartedCallSchemaForInsert }
   | { kind: "end"; end: EndedCallSchemaForInsert };
 
+/** A part to apply, with its JSON text computed once whichever row it lands on. */
+type ReadyPart = { kind: "start"; start: StartPart; dumps: StartDumps } | { kind: "end"; end: EndedCallSchemaForInsert; dumps: EndDumps };
+
 interface PendingRow {
   projectId: string;
   id: string;
-  apply: Array<(row: CallRow) => void>;
+  parts: ReadyPart[];
 }
 
 /**
@@ -38,25 +41,25 @@ export async function writeCallParts(ctx: ServerContext, parts: readonly CallPar
     const key = `${projectId}\n${id}`;
     let entry = pending.get(key);
     if (!entry) {
-      entry = { projectId, id, apply: [] };
+      entry = { projectId, id, parts: [] };
       pending.set(key, entry);
     }
     return entry;
   };
   for (const part of parts) {
     if (part.kind === "start") {
-      const id = part.start.id ?? uuidv7();
-      const traceId = part.start.trace_id ?? uuidv7();
-      const start = { ...part.start, id, trace_id: traceId };
-      results.push({ id, trace_id: traceId });
-      // Each part's JSON text once, whichever row it is applied to below.
-      const dumps = startDumps(start);
-      touch(start.project_id, id).apply.push((row) => applyStart(row, start, dumps));
+      const given = part.start;
+      // Clients (weft's own included) send both ids; copy the part only to fill one in.
+      const start: StartPart =
+        given.id != null && given.trace_id != null
+          ? (given as StartPart)
+          : { ...given, id: given.id ?? uuidv7(), trace_id: given.trace_id ?? uuidv7() };
+      results.push({ id: start.id, trace_id: start.trace_id });
+      touch(start.project_id, start.id).parts.push({ kind: "start", start, dumps: startDumps(start) });
     } else {
       const end = part.end;
       results.push({});
-      const dumps = endDumps(end);
-      touch(end.project_id, end.id).apply.push((row) => applyEnd(row, end, dumps));
+      touch(end.project_id, end.id).parts.push({ kind: "end", end, dumps: endDumps(end) });
     }
   }
   if (pending.size === 0) return results;
@@ -85,7 +88,10 @@ export async function writeCallParts(ctx: ServerContext, parts: readonly CallPar
 
 /** Applies `entry`'s parts to `row` in order and refreshes its index keys; returns `row`. */
 function applyParts(row: CallRow, entry: PendingRow): CallRow {
-  for (const apply of entry.apply) apply(row);
+  for (const part of entry.parts) {
+    if (part.kind === "start") applyStart(row, part.start, part.dumps);
+    else applyEnd(row, part.end, part.dumps);
+  }
   refreshIndexKeys(row);
   return row;
 }
