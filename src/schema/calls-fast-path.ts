@@ -33,7 +33,7 @@ const REFUSED: unique symbol = Symbol("refused");
 /** Checks one field's value; returns what the schema would output for it, or `REFUSED`. */
 type FieldCheck = (value: unknown) => unknown;
 
-/** A field the schema requires (its check refuses `undefined`, and the part must have it). */
+/** How one field is checked, and whether the part must have it (the schema's required fields). */
 interface FieldRule {
   check: FieldCheck;
   required: boolean;

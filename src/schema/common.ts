@@ -73,8 +73,8 @@ export function parseIsoDateTime(text: string): number | undefined {
  * The fast path for what JS clients send, `Date.prototype.toISOString` text
  * (`YYYY-MM-DDTHH:MM:SS.sssZ`): the fields read digit by digit and range-checked, impossible dates
  * (Feb 31) refused. `undefined` means "not this exact form", and the general parser decides.
- * Every call start and end carries one; this costs a tenth of `Date.parse` plus a `toISOString`
- * round trip, which was what it did before.
+ * Every call start and end carries one; this took a sixth of the time of what it replaces, `Date.parse`
+ * checked by a `toISOString` round trip (1.6 against 9.8 ms for 10,000, in Node).
  */
 function parseJsIsoText(text: string): number | undefined {
   if (

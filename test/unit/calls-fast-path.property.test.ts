@@ -194,6 +194,7 @@ describe("call-parts fast path", () => {
     );
   });
 
+  // The benchmark's B1 ingest goes through this path, not zod's: that is what its figure measures.
   it("accepts the benchmark's calls as JSON, datetimes as epoch milliseconds", () => {
     const batch = syntheticCalls(100).flatMap((c) => [
       { mode: "start", req: { start: { project_id: BENCH_PROJECT, id: c.id, trace_id: c.trace_id, parent_id: c.parent_id, op_name: c.op_name, display_name: c.display_name, started_at: c.started_at, attributes: c.attributes, inputs: c.inputs, wb_user_id: c.wb_user_id, wb_run_id: c.wb_run_id } } },
