@@ -94,6 +94,17 @@ export const README_END = "<!-- bench:end -->";
 
 const ms = (value: number): string => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 
+/**
+ * The median of `weft[i] / baseline[i]`: write repetitions run in rounds, weft's next to the
+ * baseline's (ABBA), so each pair saw the same machine. When the machine drifts during a run (the
+ * 10k ingest's baseline once took 3.5-4.0 s in its first three rounds and 1.8-2.3 s in the rest),
+ * this says more than the ratio of the medians. Null unless both have the same, non-zero length.
+ */
+export function pairedRatio(weft: readonly number[], baseline: readonly number[]): number | null {
+  if (weft.length === 0 || weft.length !== baseline.length) return null;
+  return median(weft.map((w, i) => w / (baseline[i] as number)));
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -181,6 +192,13 @@ export function markdownTable(run: BenchRun): string {
         : [],
     ),
     ...writes.map((r) => `Longest main-thread task during ${r.name} of ${count(r.size, r.unit)}: weft ${longTasks(r.weft)}, baseline ${longTasks(r.baseline)}.`),
+    ...writes.flatMap((r) => {
+      // With fewer than three rounds the median of the pairs says nothing the table does not.
+      const paired = r.weft && r.weft.samples_ms.length >= 3 ? pairedRatio(r.weft.samples_ms, r.baseline.samples_ms) : null;
+      return paired === null
+        ? []
+        : [`${r.name} at ${count(r.size, r.unit)}: the median of the ${r.weft?.samples_ms.length} paired ratios (each weft repetition over the baseline repetition of the same round) is ${paired.toFixed(2)}×; the table's ratio is of the medians.`];
+    }),
   ];
   return `${[...lines, ...figures].join("\n")}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`;
 }
