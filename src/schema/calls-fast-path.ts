@@ -158,10 +158,3 @@ export function fastCallCreateBatchReq(req: unknown): CallCreateBatchReq | undef
   }
   return { batch };
 }
-
-/** The fast path of each method that has one, by method name. */
-export const FAST_PATHS: ReadonlyMap<string, (req: unknown) => unknown> = new Map<string, (req: unknown) => unknown>([
-  ["call_start", fastCallStartReq],
-  ["call_end", fastCallEndReq],
-  ["call_start_batch", fastCallCreateBatchReq],
-]);

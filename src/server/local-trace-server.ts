@@ -6,8 +6,7 @@
 import type { z } from "zod";
 import { fromZodError, toWeftError, validationError, WeftError } from "../errors";
 import { EXTENSION_NAMES, EXTENSIONS, type WeftExtensions } from "../extensions";
-import { METHODS, type TraceServerInterface } from "../interface";
-import { FAST_PATHS } from "../schema/calls-fast-path";
+import { METHODS, type MethodSpec, type TraceServerInterface } from "../interface";
 import { isPlainObject } from "../schema/common";
 import { Dexie } from "dexie";
 import { PageCursors } from "./calls/page-cursors";
@@ -130,15 +129,15 @@ function skeletonOffence(value: unknown, depth: number, key?: string): Array<str
  * Validates a request. Anything that goes wrong while reading it — a getter that throws, a revoked
  * Proxy, nesting deep enough to exhaust the stack — is the caller's input, so it is `VALIDATION`.
  */
-function parseRequest(method: string, schema: z.ZodType, req: unknown): unknown {
+function parseRequest(method: string, spec: Pick<MethodSpec, "req" | "fastParse">, req: unknown): unknown {
   let result: ReturnType<z.ZodType["safeParse"]>;
   try {
     // Call parts, the bulk of all requests, are first offered to a path that only accepts (and
     // gives what the schema would); whatever it does not accept gets the full check below.
-    const fast = FAST_PATHS.get(method)?.(req);
+    const fast = spec.fastParse?.(req);
     if (fast !== undefined) return fast;
     checkSkeleton(req);
-    result = schema.safeParse(req);
+    result = spec.req.safeParse(req);
   } catch (error) {
     if (error instanceof WeftError) throw error;
     const message = error instanceof Error ? error.message : String(error);
@@ -196,7 +195,7 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
   for (const name of EXTENSION_NAMES) {
     const handler = EXTENSION_HANDLERS[name] as (ctx: ExtensionContext, req: unknown) => Promise<unknown>;
     server[name] = async (req: unknown): Promise<unknown> => {
-      const parsed = parseRequest(name, EXTENSIONS[name].req, req);
+      const parsed = parseRequest(name, EXTENSIONS[name], req);
       try {
         if (PROVIDER_EXTENSIONS.has(name)) await withProviders();
         return await handler(ctx, parsed);
@@ -211,7 +210,7 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
     if (spec.stream) {
       server[name] = (req: unknown): AsyncIterable<unknown> => ({
         async *[Symbol.asyncIterator]() {
-          const parsed = parseRequest(name, spec.req, req);
+          const parsed = parseRequest(name, spec, req);
           try {
             yield* handler(ctx, parsed) as AsyncIterable<unknown>;
           } catch (error) {
@@ -221,7 +220,7 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
       });
     } else {
       server[name] = async (req: unknown): Promise<unknown> => {
-        const parsed = parseRequest(name, spec.req, req);
+        const parsed = parseRequest(name, spec, req);
         try {
           if (NEEDS_PROVIDERS.has(name)) await withProviders();
           // While a purge runs, what each request carries and each write stored is noted, so the
@@ -242,7 +241,7 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
     }
     const name = method as JsonAnswerMethod;
     const handler = JSON_HANDLERS[name] as (ctx: HandlerContext, req: unknown) => Promise<string>;
-    const parsed = parseRequest(name, METHODS[name].req, req);
+    const parsed = parseRequest(name, METHODS[name], req);
     try {
       journal.noteRequest(name, parsed);
       return await handler(ctx, parsed);

@@ -15,6 +15,7 @@ import {
   StartedCallSchemaForInsertSchema,
 } from "../../src/schema/calls";
 import { fastCallCreateBatchReq, fastCallEndReq, fastCallStartReq } from "../../src/schema/calls-fast-path";
+import { METHODS } from "../../src/interface";
 import { createLocalTraceServer } from "../../src/server";
 import { BENCH_PROJECT, syntheticCalls } from "../../bench/pages/synthetic";
 
@@ -204,6 +205,15 @@ describe("call-parts fast path", () => {
     const quick = fastCallCreateBatchReq(req);
     expect(quick).toStrictEqual(CallCreateBatchReqSchema.parse(req));
     expect(quick?.batch[0]).toMatchObject({ mode: "start", req: { start: { started_at: Date.parse(syntheticCalls(1)[0]?.started_at ?? "") } } });
+  });
+
+  it("is the method table's fast path for call_start, call_end and call_start_batch only", () => {
+    const withFastPath = Object.entries(METHODS).filter(([, spec]) => "fastParse" in spec);
+    expect(Object.fromEntries(withFastPath.map(([name, spec]) => [name, (spec as { fastParse?: unknown }).fastParse]))).toEqual({
+      call_start: fastCallStartReq,
+      call_end: fastCallEndReq,
+      call_start_batch: fastCallCreateBatchReq,
+    });
   });
 
   it("passes over what it does not know, and the schema names the field", async () => {
