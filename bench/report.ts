@@ -79,6 +79,8 @@ export interface BenchRun {
     settle?: string;
     /** How write repetitions are ordered (absent from runs before they were interleaved). */
     writes?: string;
+    /** How read repetitions are ordered (absent from runs before both sides shared a page). */
+    reads?: string;
     /** `performance.now()` resolution on the bench pages (absent from runs before it was recorded). */
     timers?: string;
     long_tasks: string;
@@ -155,7 +157,7 @@ export function markdownTable(run: BenchRun): string {
   };
   const notes = [
     `Run \`${run.name}\` on ${run.date.slice(0, 10)}: Chromium ${run.chromium.version}, ${run.machine.cores} cores (${run.machine.cpu}, load average ${run.machine.load_average_at_start.toFixed(1)} at start), ${run.duration_s.toFixed(0)} s in all.`,
-    `Medians: writes of ${span(writes.map((r) => r.reps))} repetitions, each into a fresh database in a fresh on-disk profile${run.method.writes ? `, ${run.method.writes}` : ""}; reads of ${span(reads.map((r) => r.reps))} after ${span(reads.map((r) => r.warmup))} warm-ups${run.method.settle ? `; ${run.method.settle}` : ""}.`,
+    `Medians: writes of ${span(writes.map((r) => r.reps))} repetitions, each into a fresh database in a fresh on-disk profile${run.method.writes ? `, ${run.method.writes}` : ""}; reads of ${span(reads.map((r) => r.reps))} after ${span(reads.map((r) => r.warmup))} warm-ups${run.method.reads ? `, ${run.method.reads}` : ""}${run.method.settle ? `; ${run.method.settle}` : ""}.`,
     `Raw baseline: ${run.method.baseline} Pages use ${run.method.getAll}.${run.method.timers ? ` Timers: ${run.method.timers}.` : ""}`,
     `Workloads marked "vs weft" are weft against itself: ${run.method.weft_reference}`,
     `Ratio: weft's median / the baseline's median in the same run; targets are provisional ("—": none set yet).`,

@@ -2,11 +2,11 @@
  * The benchmark driver (Node side), loaded by scripts/run-bench.mjs: serves the bench pages, runs
  * every workload's repetitions one by one in Chromium with on-disk profiles (IndexedDB as users have
  * it, not the in-memory kind of a test context), and writes the results. Per scale: the writes
- * first, weft's and the baseline's repetitions alternating, each in a fresh profile and page; then per
- * side the reads and figures, on a page whose database the seeding write (ingest) filled, untimed. A
- * workload whose reference is weft itself is measured on weft's page only, its two sides alternating
- * repetition by repetition, so load on the machine hits both alike. Pages are cross-origin isolated
- * for 5 µs timers.
+ * first, weft's and the baseline's repetitions alternating, each in a fresh profile and page; then
+ * the reads and figures on one page, whose two databases (weft's and the baseline's) the seeding
+ * write (ingest) filled, untimed, the two sides' repetitions alternating again. A workload whose
+ * reference is weft itself alternates with that reference the same way, so load on the machine hits
+ * both alike. Pages are cross-origin isolated for 5 µs timers.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -109,20 +109,26 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         log(`${w.name} @ ${count(w)}, ${sides.join(" and ")}, interleaved`);
         keep(w, await measure(w, sides, () => profile.fresh(), log));
       }
-      // Then each side's reads, on a database its seeding write (ingest, untimed here) fills.
+      // Then the reads, both sides on one page whose databases their seeding writes (ingest,
+      // untimed here) filled, repetitions alternating (ABBA) as the writes do. Each side once read
+      // on a page of its own, one after the other: minutes apart at 100k, so a change in the
+      // machine's load between the two halves went straight into every read ratio (B2 page 1 at
+      // 100k measured 1.68x in one run and 3.36x in the next, on unchanged read code).
       const seed = group.find((m) => m.seedsReads);
-      for (const side of ["weft", "baseline"] as const) {
-        const reads = group.filter((w) => w.kind !== "write" && (side === "weft" ? w.hasWeft : w.hasBaseline && w.reference === "raw"));
-        if (reads.length === 0) continue;
+      const reads = group.filter((w) => w.kind === "read");
+      const figures = group.filter((w) => w.kind === "figure");
+      if (reads.length + figures.length > 0) {
         const readPage = await profile.fresh();
         if (seed) {
-          log(`${seed.name} @ ${count(seed)}, ${side}: the reads' database (untimed)`);
-          await readPage.evaluate(([id, s, sd]) => (globalThis as unknown as BenchPageGlobals).bench.run(id, s, sd), [seed.id, scale, side] as const);
+          for (const side of ["weft", "baseline"] as const) {
+            log(`${seed.name} @ ${count(seed)}, ${side}: the reads' database (untimed)`);
+            await readPage.evaluate(([id, s, sd]) => (globalThis as unknown as BenchPageGlobals).bench.run(id, s, sd), [seed.id, scale, side] as const);
+          }
         }
         await new Promise((resolve) => setTimeout(resolve, settleMs(scale)));
         await collectGarbage(readPage);
-        for (const w of [...reads.filter((m) => m.kind === "read"), ...reads.filter((m) => m.kind === "figure")]) {
-          const sides: Side[] = side === "weft" && w.reference === "weft" && w.hasBaseline ? ["weft", "baseline"] : [side];
+        for (const w of [...reads, ...figures]) {
+          const sides = (["weft", "baseline"] as const).filter((s) => (s === "weft" ? w.hasWeft : w.hasBaseline));
           log(`${w.name} @ ${count(w)}, ${sides.join(" vs ")}`);
           keep(w, await measure(w, sides, async () => readPage, log));
         }
@@ -208,11 +214,12 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         getAll: info.getAll,
         profile: "on-disk Chromium profile (temporary user-data dir), default transaction durability",
         writes: "weft's and the baseline's alternating (ABBA)",
+        reads: "weft's and the baseline's alternating (ABBA), on one page whose profile holds both sides' databases",
         timers: info.crossOriginIsolated
           ? "cross-origin isolated pages, performance.now() to 5 µs"
           : "pages not cross-origin isolated, performance.now() to 100 µs",
         settle:
-          "reads start 10 s (10k) or 30 s (100k) after the seeding write, once the storage has compacted, and after a full garbage collection of the page's main thread and workers",
+          "reads start 10 s (10k) or 30 s (100k) after the seeding writes, once the storage has compacted, and after a full garbage collection of the page's main thread and workers",
         long_tasks: info.longTaskSupported ? "PerformanceObserver('longtask') on the page during each write repetition" : "not supported",
         ...(viewerFigures.length > 0 ? { viewer: VIEWER_METHOD } : {}),
       },
