@@ -228,6 +228,72 @@ export async function selectCalls(ctx: ServerContext, sel: CallsSelection): Prom
 }
 
 /**
+ * The rows of `selectCalls(ctx, sel)` in order, in pages of at most `pageSize` (for
+ * `calls_query_stream`). Where that order is the order of one index range (the roots, a trace, an op,
+ * the whole project by time: what an export streams), the range is read lazily, in chunks that
+ * continue from the last key, so a stream over a large project holds a chunk at a time instead of
+ * every row, and its first page comes after one chunk instead of the whole read. The far end of the
+ * range is fixed when the stream starts: calls written afterwards at that end (the newest, ascending)
+ * are not streamed, as a single read would not have seen them; a call deleted before its chunk is
+ * read is left out (and one whose start time is rewritten meanwhile may show at its old place, its
+ * new one, both or neither). Any other order needs every match first (a sort), so it is read whole.
+ * @throws WeftError VALIDATION / INVALID_FIELD for bad queries or sorts (before the first page)
+ */
+export async function* selectCallsInPages(ctx: ServerContext, sel: CallsSelection, pageSize: number): AsyncGenerator<CallRow[]> {
+  const lazy = lazyRange(sel);
+  if (!lazy) {
+    const rows = await selectCalls(ctx, sel);
+    for (let i = 0; i < rows.length; i += pageSize) yield rows.slice(i, i + pageSize);
+    return;
+  }
+  const { range, dir, predicate } = lazy;
+  const offset = sel.offset ?? 0;
+  const limit = sel.limit ?? Infinity;
+  if (limit === 0) return;
+  // Fix the far end at its current key: ascending, that is where new calls land.
+  let far = ctx.db.calls.where(range.index).between(range.lower, range.upper, true, true);
+  if (dir === "asc") far = far.reverse();
+  const [farKey] = await far.limit(1).keys();
+  if (farKey === undefined) return;
+  const bounded: IndexRange = dir === "asc" ? { ...range, upper: farKey } : { ...range, lower: farKey };
+  let skipped = 0;
+  let taken = 0;
+  let page: CallRow[] = [];
+  for await (const row of scanRange(ctx.db, bounded, dir, Math.min(pageSize, offset + limit + 1))) {
+    if (!predicate(new CallView(row))) continue;
+    if (skipped < offset) {
+      skipped++;
+      continue;
+    }
+    page.push(row);
+    taken++;
+    if (page.length >= pageSize) {
+      yield page;
+      page = [];
+    }
+    if (taken >= limit) break;
+  }
+  if (page.length > 0) yield page;
+}
+
+/**
+ * The one index range whose order is `sel`'s order and which holds every match, with the predicate
+ * rows must still pass; undefined where the selection needs more (a sort, a merge, expansions).
+ */
+function lazyRange(sel: CallsSelection): { range: IndexRange; dir: "asc" | "desc"; predicate: Predicate } | undefined {
+  const predicate = compileSelection(sel);
+  const { keys, tiebreak } = effectiveSort(sel.sort_by);
+  // Checks the sort's fields, so a bad sort fails before the first page here too.
+  compileSort(keys, CALL_FIELDS, { tiebreak });
+  const plan = planCalls(sel.project_id, sel.filter, sel.query);
+  const dir = indexOrder([...keys, tiebreak]) ?? indexOrder(keys);
+  const [range] = plan.kind === "ranges" ? plan.ranges : [];
+  if (!dir || !range || plan.kind !== "ranges" || plan.ranges.length !== 1 || !range.tsOrdered || range.multiEntry) return undefined;
+  if (expansionsNeeded(sel, keys).size > 0 || needsFeedback(sel, keys)) return undefined;
+  return { range, dir, predicate };
+}
+
+/**
  * Number of rows `sel` matches. Exact single-index plans use native `count()` per range; anything
  * else counts matches over the candidate rows.
  */

@@ -24,7 +24,7 @@ import { formatDateTime } from "../../schema/common";
 import type { ServerContext } from "../context";
 import type { CallRow } from "../db";
 import { attachCostsAndFeedback } from "./attachments";
-import { countCalls, selectCalls } from "./execute";
+import { countCalls, selectCalls, selectCallsInPages } from "./execute";
 import { orderExpandColumns, RefExpander } from "./expand";
 import { checkFilterLimits } from "./filter";
 import { emptyCallRow, isVisible, refreshIndexKeys } from "./rows";
@@ -152,17 +152,18 @@ export async function callReadJson(ctx: ServerContext, req: CallReadReq): Promis
   return `{"call":${call ?? "null"}}`;
 }
 
-/** `calls_query_stream`: the same rows as `calls_query`, yielded in pages (§2.9.8). */
+/** Rows read and shaped at a time by `calls_query_stream`. */
+const STREAM_PAGE = 500;
+
+/**
+ * `calls_query_stream`: the same rows as `calls_query`, yielded in pages (§2.9.8), read lazily
+ * where the order is an index's (`selectCallsInPages`).
+ */
 export async function* callsQueryStream(ctx: ServerContext, req: CallsQueryReq): AsyncGenerator<CallSchema> {
   checkFilterLimits(req.filter);
   // Bad column names fail before the first row, even when no row matches (as calls_query does).
   resolveColumns(req.columns, req.include_costs === true);
-  const rows = await selectCalls(ctx, req);
-  const page = 500;
-  for (let i = 0; i < rows.length; i += page) {
-    const shaped = await shapeCalls(ctx, rows.slice(i, i + page), req);
-    yield* shaped;
-  }
+  for await (const rows of selectCallsInPages(ctx, req, STREAM_PAGE)) yield* await shapeCalls(ctx, rows, req);
 }
 
 /** `call_read` (§2.6): `{call: null}` when missing or deleted. */
