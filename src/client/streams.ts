@@ -3,7 +3,17 @@
  * that opens a stream in the worker, pulls it chunk by chunk (`nextChunk`, bounded in items and
  * bytes so one message stays small) and closes it when the consumer stops early.
  */
+import { WeftError } from "../errors";
 import type { Connection } from "./connection";
+
+/** A streamed item sent as JSON text. @throws WeftError INTERNAL if it is not JSON (a bug) */
+function parseItem(text: unknown): unknown {
+  try {
+    return JSON.parse(text as string) as unknown;
+  } catch (error) {
+    throw new WeftError("INTERNAL", `The weft worker streamed an item that is not JSON text: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
 
 /**
  * An iterable over a worker stream. Each `for await` opens its own stream, so the iterable can be
@@ -14,7 +24,11 @@ import type { Connection } from "./connection";
 export function workerStream(connection: Connection, method: string, req: unknown): AsyncIterable<unknown> {
   return {
     async *[Symbol.asyncIterator]() {
-      const streamId = await connection.invoke("openStream", method, req);
+      // Items as JSON text where the worker offers it (one string per item copies for a fraction of
+      // the objects' structured clone); a worker that never said hello fails on open below anyway.
+      const hello = await connection.hello.catch(() => undefined);
+      const json = (hello?.jsonStreams as readonly string[] | undefined)?.includes(method) === true;
+      const streamId = await (json ? connection.invoke("openStream", method, req, { json: true }) : connection.invoke("openStream", method, req));
       let finished = false;
       try {
         for (;;) {
@@ -27,7 +41,8 @@ export function workerStream(connection: Connection, method: string, req: unknow
             throw error;
           }
           finished = chunk.done;
-          yield* chunk.items;
+          if (json) for (const item of chunk.items) yield parseItem(item);
+          else yield* chunk.items;
           if (chunk.done) return;
         }
       } finally {

@@ -83,5 +83,16 @@ export const JSON_HANDLERS = {
 /** A method `LocalTraceServer.answerJson` serves. */
 export type JsonAnswerMethod = keyof typeof JSON_HANDLERS;
 
+/**
+ * Streaming methods `LocalTraceServer.streamJson` gives item by item as JSON text, for the same
+ * reason: each item is the JSON text of what its `HANDLERS` entry yields.
+ */
+export const JSON_STREAM_HANDLERS = {
+  calls_query_stream: calls.callsQueryStreamJson,
+} satisfies { [M in StreamMethodName]?: (ctx: HandlerContext, req: ParsedReq<M>) => AsyncIterable<string> };
+
+/** A method `LocalTraceServer.streamJson` serves. */
+export type JsonStreamMethod = keyof typeof JSON_STREAM_HANDLERS;
+
 /** The methods `LocalTraceServer` implements. */
 export type ImplementedMethod = keyof typeof HANDLERS;

@@ -12,7 +12,15 @@ import { Dexie } from "dexie";
 import { PageCursors } from "./calls/page-cursors";
 import { WeftDb } from "./db";
 import { EXTENSION_HANDLERS, PROVIDER_EXTENSIONS, type ExtensionContext } from "./extension-handlers";
-import { HANDLERS, JSON_HANDLERS, type HandlerContext, type ImplementedMethod, type JsonAnswerMethod } from "./handlers";
+import {
+  HANDLERS,
+  JSON_HANDLERS,
+  JSON_STREAM_HANDLERS,
+  type HandlerContext,
+  type ImplementedMethod,
+  type JsonAnswerMethod,
+  type JsonStreamMethod,
+} from "./handlers";
 import { loadPersistedProviders, ProviderRegistry } from "./providers";
 import { Retention } from "./retention";
 
@@ -53,10 +61,20 @@ export type LocalTraceServer = Pick<TraceServerInterface, ImplementedMethod> &
      * @throws WeftError VALIDATION for a method not in `JSON_ANSWER_METHODS`, else as the method
      */
     answerJson(method: JsonAnswerMethod, req: unknown): Promise<string>;
+    /**
+     * The items of streaming `method`, each as its JSON text (`JSON.parse` of each equals the item
+     * the method itself yields), built as `answerJson` builds a page. What weft's worker streams to
+     * its client for these methods.
+     * @throws WeftError (from the iteration) VALIDATION for a method not in `JSON_STREAM_METHODS`,
+     *   else as the method
+     */
+    streamJson(method: JsonStreamMethod, req: unknown): AsyncIterable<string>;
   };
 
 /** The methods `answerJson` serves. */
 export const JSON_ANSWER_METHODS = Object.keys(JSON_HANDLERS) as readonly JsonAnswerMethod[];
+/** The methods `streamJson` serves. */
+export const JSON_STREAM_METHODS = Object.keys(JSON_STREAM_HANDLERS) as readonly JsonStreamMethod[];
 
 /** The error a caller sees; a database upgraded by a newer weft in another tab gets its own message. */
 function storageError(db: WeftDb, error: unknown): WeftError {
@@ -148,6 +166,14 @@ function parseRequest(method: string, spec: Pick<MethodSpec, "req" | "fastParse"
   return result.data;
 }
 
+/** `method` as a key of `table`. @throws WeftError VALIDATION naming what `entry` serves instead */
+function servedBy<T extends object>(table: T, entry: string, method: string): keyof T & string {
+  if (!Object.hasOwn(table, method)) {
+    throw new WeftError("VALIDATION", `${entry} serves ${Object.keys(table).join(", ")}, not ${JSON.stringify(method)}.`, { method });
+  }
+  return method as keyof T & string;
+}
+
 /**
  * Creates a `LocalTraceServer` over the IndexedDB database `dbName` (created on first use).
  * @throws WeftError VALIDATION (bad request), NOT_FOUND, INVALID_FIELD, REQUEST_TOO_LARGE,
@@ -236,10 +262,7 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
     }
   }
   server["answerJson"] = async (method: string, req: unknown): Promise<string> => {
-    if (!Object.hasOwn(JSON_HANDLERS, method)) {
-      throw new WeftError("VALIDATION", `answerJson serves ${JSON_ANSWER_METHODS.join(", ")}, not ${JSON.stringify(method)}.`, { method });
-    }
-    const name = method as JsonAnswerMethod;
+    const name = servedBy(JSON_HANDLERS, "answerJson", method);
     const handler = JSON_HANDLERS[name] as (ctx: HandlerContext, req: unknown) => Promise<string>;
     const parsed = parseRequest(name, METHODS[name], req);
     try {
@@ -249,5 +272,17 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
       throw storageError(db, error);
     }
   };
+  server["streamJson"] = (method: string, req: unknown): AsyncIterable<string> => ({
+    async *[Symbol.asyncIterator]() {
+      const name = servedBy(JSON_STREAM_HANDLERS, "streamJson", method);
+      const handler = JSON_STREAM_HANDLERS[name] as (ctx: HandlerContext, req: unknown) => AsyncIterable<string>;
+      const parsed = parseRequest(name, METHODS[name], req);
+      try {
+        yield* handler(ctx, parsed);
+      } catch (error) {
+        throw storageError(db, error);
+      }
+    },
+  });
   return server as unknown as LocalTraceServer;
 }

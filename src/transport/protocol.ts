@@ -39,6 +39,17 @@ export interface WorkerHello {
   extensions?: readonly string[];
   /** The methods the worker also answers through `callJson`, as JSON text. */
   jsonAnswers: readonly MethodName[];
+  /**
+   * The streaming methods the worker also streams as JSON text (`openStream` with `{json: true}`:
+   * each item a string). Absent from workers built before: the client then streams objects.
+   */
+  jsonStreams?: readonly MethodName[];
+}
+
+/** How a stream's items cross the boundary. */
+export interface StreamOptions {
+  /** Each item as its JSON text (methods of `WorkerHello.jsonStreams` only). */
+  json?: boolean;
 }
 
 /** One pull of a stream: up to `STREAM_CHUNK_MAX_ITEMS` items; `done` once the stream is finished. */
@@ -75,8 +86,12 @@ export interface WorkerApi {
    * @throws WeftError VALIDATION for an unknown extension name or a bad request; whatever it raises.
    */
   extension(name: string, req: unknown): Promise<unknown>;
-  /** Starts a streaming method; returns the id to pull with. @throws WeftError VALIDATION */
-  openStream(method: string, req: unknown): Promise<number>;
+  /**
+   * Starts a streaming method; returns the id to pull with. With `{json: true}` each item of its
+   * chunks is the item's JSON text. @throws WeftError VALIDATION (also for `json` on a method not in
+   * `WorkerHello.jsonStreams`)
+   */
+  openStream(method: string, req: unknown, options?: StreamOptions): Promise<number>;
   /** The next chunk. The worker forgets the stream once `done` or after an error. @throws WeftError NOT_FOUND */
   nextChunk(streamId: number): Promise<StreamChunk>;
   /** Ends a stream early (the consumer broke out of its loop). Unknown ids are ignored. */

@@ -5,7 +5,7 @@
 import { WeftError, toWeftError } from "../errors";
 import { EXTENSION_NAMES, isExtensionName } from "../extensions";
 import { METHODS, type MethodName } from "../interface";
-import { JSON_ANSWER_METHODS, type LocalTraceServer } from "../server";
+import { JSON_ANSWER_METHODS, JSON_STREAM_METHODS, type JsonStreamMethod, type LocalTraceServer } from "../server";
 import { decodeWireBatch } from "../transport/batch-wire";
 import {
   PROTOCOL_VERSION,
@@ -105,6 +105,7 @@ export function createWorkerApi(server: LocalTraceServer, dbName: string, ready:
         implementedMethods: [...server.implementedMethods],
         extensions: [...EXTENSION_NAMES],
         jsonAnswers: [...JSON_ANSWER_METHODS],
+        jsonStreams: [...JSON_STREAM_METHODS],
       };
     },
     async ping() {
@@ -135,12 +136,17 @@ export function createWorkerApi(server: LocalTraceServer, dbName: string, ready:
       await ready;
       return await fn(req);
     },
-    async openStream(method, req) {
+    async openStream(method, req, options) {
       const fn = resolveMethod(server, method, true);
+      const json = options?.json === true;
+      if (json && !(JSON_STREAM_METHODS as readonly string[]).includes(method)) {
+        throw new WeftError("VALIDATION", `${method} is not streamed as JSON text: open it without {json: true}.`, { method });
+      }
       await ready;
       const now = Date.now();
       sweepIdleStreams(now);
-      const iterator = (fn(req) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+      const items = json ? server.streamJson(method as JsonStreamMethod, req) : (fn(req) as AsyncIterable<unknown>);
+      const iterator = items[Symbol.asyncIterator]();
       const id = nextStreamId++;
       streams.set(id, { iterator, lastUsed: now, busy: Promise.resolve() });
       return id;

@@ -1,11 +1,13 @@
 /**
- * Answers as JSON text (`LocalTraceServer.answerJson`, the worker's `callJson`): the text spliced
- * from stored payloads must parse to exactly what the method returns as objects, for every column
- * choice and every option (costs, feedback and sizes spliced in; expanded refs shaped as objects).
+ * Answers as JSON text (`LocalTraceServer.answerJson`, the worker's `callJson`; `streamJson`, the
+ * worker's streams opened with `{json: true}`): the text spliced from stored payloads must parse to
+ * exactly what the method returns as objects, for every column choice and every option (costs,
+ * feedback and sizes spliced in; expanded refs shaped as objects).
  */
 import fc from "fast-check";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import { afterEach, describe, expect, it } from "vitest";
+import { expose } from "comlink";
 import { createClient, type WeftClient } from "../../src/client";
 import { WeftError } from "../../src/errors";
 import type { CallRow } from "../../src/server/db";
@@ -13,6 +15,9 @@ import { applyEnd, applyStart, emptyCallRow, refreshIndexKeys } from "../../src/
 import { resolveColumns, rowToCall, rowToCallJson } from "../../src/server/calls/shape";
 import type { LocalTraceServer } from "../../src/server";
 import { exposeLocalTraceServer } from "../../src/worker";
+import { createWorkerApi } from "../../src/worker/worker-api";
+import { installErrorTransfer } from "../../src/transport/error-transfer";
+import { collect } from "./support/fixtures";
 import { at, end, makeServer, PROJECT, start } from "./support/server";
 
 const servers: LocalTraceServer[] = [];
@@ -145,6 +150,24 @@ describe("answerJson", () => {
     expect(JSON.parse(await s.answerJson("call_read", { project_id: PROJECT, id: "missing" }))).toEqual({ call: null });
   });
 
+  it.each(requests)("streamJson calls_query_stream: %s gives the same calls as the object stream", async (_name, extra) => {
+    const s = await seeded();
+    const req = { project_id: PROJECT, ...extra };
+    const texts = await collect(s.streamJson("calls_query_stream", req));
+    expect(texts.every((t) => typeof t === "string")).toBe(true);
+    expect(texts.map((t) => JSON.parse(t) as unknown)).toEqual(asJson(await collect(s.calls_query_stream(req as never))));
+  });
+
+  it("streamJson refuses a bad request as the method does, and any other method", async () => {
+    const s = server();
+    const bad = await collect(s.streamJson("calls_query_stream", { project_id: PROJECT, columns: ["nope"] })).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ code: "INVALID_FIELD" });
+    const invalid = await collect(s.streamJson("calls_query_stream", { project_id: 7 })).catch((e: unknown) => e);
+    expect(invalid).toMatchObject({ code: "VALIDATION", details: { issues: [{ path: "project_id" }] } });
+    const other = await collect(s.streamJson("table_query_stream" as never, { project_id: PROJECT, digest: "d" })).catch((e: unknown) => e);
+    expect(other).toMatchObject({ code: "VALIDATION", message: expect.stringMatching(/streamJson serves calls_query_stream/) });
+  });
+
   it("refuses a bad request as the method does, and any other method", async () => {
     const s = server();
     const bad = await s.answerJson("calls_query", { project_id: "nope" }).catch((e: unknown) => e);
@@ -185,6 +208,42 @@ describe("client: answers as JSON text", () => {
     // Other methods still answer as objects.
     expect((await client.calls_query_stats({ project_id: PROJECT })).count).toBe(1);
     expect(byPath("call")).toBeGreaterThanOrEqual(2);
+  });
+
+  it("streams calls_query_stream as text once the worker offers it, with the same calls; other streams as objects", async () => {
+    const { client, sent } = setup();
+    await client.ready();
+    for (let i = 0; i < 3; i++) {
+      await client.call_start({ start: start({ id: `s${i}`, trace_id: `t${i}`, started_at: at(i), inputs: { i, deep: [{ x: "ü" }] } }) as never });
+    }
+    await client.flush();
+    const streamed = await collect(client.calls_query_stream({ project_id: PROJECT }));
+    expect(streamed).toEqual((await client.calls_query({ project_id: PROJECT })).calls);
+    const opens = sent.filter((m) => m.path?.[0] === "openStream");
+    expect(opens).toHaveLength(1);
+    expect(JSON.stringify(opens[0])).toContain('"json":true');
+    // A stream the worker does not send as text is opened as before.
+    expect(await collect(client.table_query_stream({ project_id: PROJECT, digest: "missing" }))).toEqual([]);
+    const second = sent.filter((m) => m.path?.[0] === "openStream")[1];
+    expect(JSON.stringify(second)).not.toContain('"json"');
+  });
+
+  it("streams objects from a worker that does not offer text streams (built before them)", async () => {
+    installErrorTransfer();
+    const { port1, port2 } = new MessageChannel();
+    const s = server();
+    const api = createWorkerApi(s, "older-worker", Promise.resolve());
+    const { jsonStreams: _dropped, ...older } = await api.hello();
+    expose({ ...api, hello: async () => older }, port1);
+    const client = createClient({ worker: port2 });
+    clients.push(client);
+    await client.call_start({ start: start({ id: "o", trace_id: "t", started_at: at(0), inputs: { a: 1 } }) as never });
+    await client.flush();
+    const streamed = await collect(client.calls_query_stream({ project_id: PROJECT }));
+    expect(streamed).toEqual((await s.calls_query({ project_id: PROJECT })).calls);
+    // And a worker refuses text for a stream it does not send as text.
+    const refused = await api.openStream("table_query_stream", { project_id: PROJECT, digest: "d" }, { json: true }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "VALIDATION", message: expect.stringMatching(/not streamed as JSON text/) });
   });
 
   it("keeps the server's errors typed", async () => {

@@ -166,6 +166,13 @@ export async function* callsQueryStream(ctx: ServerContext, req: CallsQueryReq):
   for await (const rows of selectCallsInPages(ctx, req, STREAM_PAGE)) yield* await shapeCalls(ctx, rows, req);
 }
 
+/** `calls_query_stream` as the JSON text of each call, as `callsQueryJson` builds it (`rowToCallJson`). */
+export async function* callsQueryStreamJson(ctx: ServerContext, req: CallsQueryReq): AsyncGenerator<string> {
+  checkFilterLimits(req.filter);
+  resolveColumns(req.columns, req.include_costs === true);
+  for await (const rows of selectCallsInPages(ctx, req, STREAM_PAGE)) yield* await shapeCallsJson(ctx, rows, req);
+}
+
 /** `call_read` (§2.6): `{call: null}` when missing or deleted. */
 export async function callRead(ctx: ServerContext, req: CallReadReq): Promise<CallReadRes> {
   const row = await readRow(ctx, req);
