@@ -123,17 +123,36 @@ function notImplemented(route: MethodRoute): Response {
   });
 }
 
+/**
+ * What a `LocalTraceServer` offers besides the interface: some answers and stream items as JSON
+ * text built from its stored payload texts, which the handler sends as they are instead of
+ * stringifying the objects (duck-typed, so this layer needs no server code).
+ */
+interface JsonText {
+  jsonAnswers?: readonly string[];
+  answerJson?(method: string, req: unknown): Promise<string>;
+  jsonStreams?: readonly string[];
+  streamJson?(method: string, req: unknown): AsyncIterable<string>;
+}
+
 /** Runs one method and shapes its answer by the route's response kind. */
 async function callMethod(server: Partial<TraceServerInterface>, route: MethodRoute, request: Request): Promise<Response> {
   const fn = (server as Record<string, unknown>)[route.method];
   if (typeof fn !== "function" || declaresMissing(server, route.method)) return notImplemented(route);
   const req = route.body === "multipart" ? await readMultipart(request, route) : await readJson(request, route);
+  const text = server as JsonText;
   if (route.response === "jsonl") {
-    const iterator = (fn.call(server, req) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    const streamJson = text.jsonStreams?.includes(route.method) === true ? text.streamJson : undefined;
+    const items = streamJson ? streamJson.call(server, route.method, req) : (fn.call(server, req) as AsyncIterable<unknown>);
+    const iterator = items[Symbol.asyncIterator]();
     // Pull the first item before answering: validation errors surface there, and must still get
     // their status; later failures can only cut the stream (see jsonlStream).
     const first = await iterator.next();
-    return new Response(jsonlStream(first, iterator), { status: 200, headers: { "content-type": CONTENT_TYPE.jsonl } });
+    return new Response(jsonlStream(first, iterator, streamJson !== undefined), { status: 200, headers: { "content-type": CONTENT_TYPE.jsonl } });
+  }
+  const answerJson = route.response === "json" && text.jsonAnswers?.includes(route.method) === true ? text.answerJson : undefined;
+  if (answerJson) {
+    return new Response(await answerJson.call(server, route.method, req), { status: 200, headers: { "content-type": CONTENT_TYPE.json } });
   }
   const res = (await (fn as (r: unknown) => Promise<unknown>).call(server, req)) as Record<string, unknown>;
   if (route.response === "bytes") {

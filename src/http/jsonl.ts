@@ -13,9 +13,11 @@ import { WeftError } from "../errors";
  *
  * An error after the first item cannot change the status any more: the stream errors, as Weave's
  * `StreamingResponse` does by cutting the connection, and the client sees a truncated body.
+ * With `itemsAreJson`, each item is already its JSON text (`LocalTraceServer.streamJson`) and is
+ * written as it is.
  * @throws never itself; the stream errors with whatever `iterator.next()` rejects with
  */
-export function jsonlStream(first: IteratorResult<unknown>, iterator: AsyncIterator<unknown>): ReadableStream<Uint8Array> {
+export function jsonlStream(first: IteratorResult<unknown>, iterator: AsyncIterator<unknown>, itemsAreJson = false): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let pending: IteratorResult<unknown> | undefined = first;
   return new ReadableStream<Uint8Array>(
@@ -27,7 +29,7 @@ export function jsonlStream(first: IteratorResult<unknown>, iterator: AsyncItera
           controller.close();
           return;
         }
-        controller.enqueue(encoder.encode(`${JSON.stringify(next.value)}\n`));
+        controller.enqueue(encoder.encode(`${itemsAreJson ? (next.value as string) : JSON.stringify(next.value)}\n`));
       },
       async cancel() {
         await iterator.return?.();

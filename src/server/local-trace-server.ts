@@ -69,6 +69,10 @@ export type LocalTraceServer = Pick<TraceServerInterface, ImplementedMethod> &
      *   else as the method
      */
     streamJson(method: JsonStreamMethod, req: unknown): AsyncIterable<string>;
+    /** The methods `answerJson` serves (for servers of this one, e.g. the HTTP handler). */
+    readonly jsonAnswers: readonly JsonAnswerMethod[];
+    /** The methods `streamJson` serves. */
+    readonly jsonStreams: readonly JsonStreamMethod[];
   };
 
 /** The methods `answerJson` serves. */
@@ -213,6 +217,8 @@ export function createLocalTraceServer(options: LocalTraceServerOptions): LocalT
   const implemented = Object.keys(HANDLERS) as ImplementedMethod[];
   const server: Record<string, unknown> = {
     implementedMethods: implemented,
+    jsonAnswers: JSON_ANSWER_METHODS,
+    jsonStreams: JSON_STREAM_METHODS,
     close: async () => {
       Dexie.on("storagemutated").unsubscribe(onMutated);
       db.close();

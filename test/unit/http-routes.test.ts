@@ -303,6 +303,67 @@ describe("JSONL streaming", () => {
   });
 });
 
+describe("a LocalTraceServer's calls reads as its own JSON text", () => {
+  async function seeded(): Promise<LocalTraceServer> {
+    const server = makeServer();
+    const log = new CallLog();
+    const root = log.start({ id: "r", inputs: { q: "ünïcode \u2028 text", n: [1, 2.5, null] }, attributes: { env: "test" } });
+    log.start({ id: "k", parent_id: root, trace_id: root, inputs: { deep: { a: [{ b: "c" }] } } });
+    log.end("k", { output: { ok: true } });
+    log.end(root, { output: "done", summary: { usage: { "gpt-4o-mini": { requests: 1, prompt_tokens: 10, completion_tokens: 5 } } } });
+    await log.write(server);
+    return server;
+  }
+
+  it("answers /calls/query, /call/read and /calls/stream_query with the same bytes as the objects would give", async () => {
+    const server = await seeded();
+    const used: string[] = [];
+    const counted = {
+      ...server,
+      answerJson: (method: never, req: unknown) => (used.push(`answer ${method}`), server.answerJson(method, req)),
+      streamJson: (method: never, req: unknown) => (used.push(`stream ${method}`), server.streamJson(method, req)),
+    };
+    // The same methods without the JSON text: what any other server gives.
+    const objects: Partial<TraceServerInterface> = {
+      calls_query: (req) => server.calls_query(req),
+      call_read: (req) => server.call_read(req),
+      calls_query_stream: (req) => server.calls_query_stream(req),
+    };
+    const [viaText, viaObjects] = [createFetchHandler(counted), createFetchHandler(objects)];
+    const cases: Array<[string, unknown]> = [
+      ["/calls/query", { project_id: PROJECT }],
+      ["/calls/query", { project_id: PROJECT, columns: ["inputs", "summary"], include_costs: true, sort_by: [{ field: "started_at", direction: "desc" }] }],
+      ["/call/read", { project_id: PROJECT, id: "k" }],
+      ["/call/read", { project_id: PROJECT, id: "missing" }],
+      ["/calls/stream_query", { project_id: PROJECT }],
+      ["/calls/stream_query", { project_id: PROJECT, filter: { trace_roots_only: true }, include_costs: true }],
+    ];
+    for (const [path, body] of cases) {
+      const [a, b] = [await post(viaText, path, body), await post(viaObjects, path, body)];
+      expect([a.status, a.headers.get("content-type")], path).toEqual([b.status, b.headers.get("content-type")]);
+      expect(await a.text(), `${path} ${JSON.stringify(body)}`).toBe(await b.text());
+    }
+    expect(used).toEqual([
+      "answer calls_query",
+      "answer calls_query",
+      "answer call_read",
+      "answer call_read",
+      "stream calls_query_stream",
+      "stream calls_query_stream",
+    ]);
+  });
+
+  it("a bad request through the text path gets the method's error status", async () => {
+    const handler = createFetchHandler(await seeded());
+    const query = await post(handler, "/calls/query", { project_id: PROJECT, columns: ["nope"] });
+    const stream = await post(handler, "/calls/stream_query", { project_id: PROJECT, columns: ["nope"] });
+    for (const res of [query, stream]) {
+      expect(res.status).toBe(ERROR_STATUS.INVALID_FIELD);
+      expect(await res.json()).toMatchObject({ reason: expect.stringContaining("nope") });
+    }
+  });
+});
+
 describe("errors of the HTTP layer", () => {
   const handler = createFetchHandler(makeServer());
 
