@@ -176,25 +176,50 @@ async function candidateRows(db: WeftDb, plan: CallsPlan): Promise<CallRow[]> {
   return dedupe(parts.flat());
 }
 
+/** A selection compiled once: what `selectCalls` and `selectCallsInPages` both decide from. */
+interface PreparedSelection {
+  predicate: Predicate;
+  compare: (a: CallView, b: CallView) => number;
+  plan: CallsPlan;
+  expansions: Map<JsonRoot, string[][]>;
+  feedback: boolean;
+  /**
+   * The direction to read the plan's ranges in when each is already in the sort's order (the sort is
+   * the index order, every range is time-ordered, nothing to expand or prefetch); else undefined.
+   */
+  indexDir: "asc" | "desc" | undefined;
+}
+
+/** Compiles `sel`. @throws WeftError VALIDATION / INVALID_FIELD for bad queries or sorts */
+function prepareSelection(sel: CallsSelection): PreparedSelection {
+  const predicate = compileSelection(sel);
+  const { keys, tiebreak } = effectiveSort(sel.sort_by);
+  const compare = compileSort(keys, CALL_FIELDS, { tiebreak });
+  const plan = planCalls(sel.project_id, sel.filter, sel.query);
+  const dir = indexOrder([...keys, tiebreak]) ?? indexOrder(keys);
+  const expansions = expansionsNeeded(sel, keys);
+  const feedback = needsFeedback(sel, keys);
+  const ordered = expansions.size === 0 && !feedback && plan.kind === "ranges" && plan.ranges.every((r) => r.tsOrdered);
+  return { predicate, compare, plan, expansions, feedback, indexDir: ordered ? dir : undefined };
+}
+
 /**
  * Rows selected by `sel`, in order, after offset and limit.
  * @throws WeftError VALIDATION / INVALID_FIELD for bad queries or sorts
  */
-export async function selectCalls(ctx: ServerContext, sel: CallsSelection): Promise<CallRow[]> {
+export function selectCalls(ctx: ServerContext, sel: CallsSelection): Promise<CallRow[]> {
+  return selectPrepared(ctx, sel, prepareSelection(sel));
+}
+
+async function selectPrepared(ctx: ServerContext, sel: CallsSelection, prepared: PreparedSelection): Promise<CallRow[]> {
   const db = ctx.db;
-  const predicate = compileSelection(sel);
-  const { keys, tiebreak } = effectiveSort(sel.sort_by);
-  const compare = compileSort(keys, CALL_FIELDS, { tiebreak });
+  const { predicate, compare, plan, expansions, feedback, indexDir: dir } = prepared;
   const offset = sel.offset ?? 0;
   const limit = sel.limit ?? Infinity;
   if (limit === 0) return [];
-  const plan = planCalls(sel.project_id, sel.filter, sel.query);
   const need = offset + limit;
-  const dir = indexOrder([...keys, tiebreak]) ?? indexOrder(keys);
-  const expansions = expansionsNeeded(sel, keys);
-  const feedback = needsFeedback(sel, keys);
 
-  if (expansions.size === 0 && !feedback && plan.kind === "ranges" && dir && plan.ranges.every((r) => r.tsOrdered)) {
+  if (dir && plan.kind === "ranges") {
     if (plan.exact && plan.ranges.length === 1) {
       return pageFromIndex(ctx, plan.ranges[0] as IndexRange, dir, offset, limit);
     }
@@ -236,17 +261,19 @@ export async function selectCalls(ctx: ServerContext, sel: CallsSelection): Prom
  * range is fixed when the stream starts: calls written afterwards at that end (the newest, ascending)
  * are not streamed, as a single read would not have seen them; a call deleted before its chunk is
  * read is left out (and one whose start time is rewritten meanwhile may show at its old place, its
- * new one, both or neither). Any other order needs every match first (a sort), so it is read whole.
+ * new one, both or neither). Any other order needs every match first (a sort, a merge of ranges), so
+ * it is read whole, as `selectCalls` reads it.
  * @throws WeftError VALIDATION / INVALID_FIELD for bad queries or sorts (before the first page)
  */
 export async function* selectCallsInPages(ctx: ServerContext, sel: CallsSelection, pageSize: number): AsyncGenerator<CallRow[]> {
-  const lazy = lazyRange(sel);
-  if (!lazy) {
-    const rows = await selectCalls(ctx, sel);
+  const prepared = prepareSelection(sel);
+  const { plan, indexDir: dir, predicate } = prepared;
+  const range = plan.kind === "ranges" && plan.ranges.length === 1 ? plan.ranges[0] : undefined;
+  if (!dir || !range || range.multiEntry) {
+    const rows = await selectPrepared(ctx, sel, prepared);
     for (let i = 0; i < rows.length; i += pageSize) yield rows.slice(i, i + pageSize);
     return;
   }
-  const { range, dir, predicate } = lazy;
   const offset = sel.offset ?? 0;
   const limit = sel.limit ?? Infinity;
   if (limit === 0) return;
@@ -274,23 +301,6 @@ export async function* selectCallsInPages(ctx: ServerContext, sel: CallsSelectio
     if (taken >= limit) break;
   }
   if (page.length > 0) yield page;
-}
-
-/**
- * The one index range whose order is `sel`'s order and which holds every match, with the predicate
- * rows must still pass; undefined where the selection needs more (a sort, a merge, expansions).
- */
-function lazyRange(sel: CallsSelection): { range: IndexRange; dir: "asc" | "desc"; predicate: Predicate } | undefined {
-  const predicate = compileSelection(sel);
-  const { keys, tiebreak } = effectiveSort(sel.sort_by);
-  // Checks the sort's fields, so a bad sort fails before the first page here too.
-  compileSort(keys, CALL_FIELDS, { tiebreak });
-  const plan = planCalls(sel.project_id, sel.filter, sel.query);
-  const dir = indexOrder([...keys, tiebreak]) ?? indexOrder(keys);
-  const [range] = plan.kind === "ranges" ? plan.ranges : [];
-  if (!dir || !range || plan.kind !== "ranges" || plan.ranges.length !== 1 || !range.tsOrdered || range.multiEntry) return undefined;
-  if (expansionsNeeded(sel, keys).size > 0 || needsFeedback(sel, keys)) return undefined;
-  return { range, dir, predicate };
 }
 
 /**

@@ -156,21 +156,24 @@ export async function callReadJson(ctx: ServerContext, req: CallReadReq): Promis
 const STREAM_PAGE = 500;
 
 /**
- * `calls_query_stream`: the same rows as `calls_query`, yielded in pages (§2.9.8), read lazily
- * where the order is an index's (`selectCallsInPages`).
+ * `calls_query_stream`'s rows, read lazily where the order is an index's (`selectCallsInPages`),
+ * each page shaped by `shape`.
  */
-export async function* callsQueryStream(ctx: ServerContext, req: CallsQueryReq): AsyncGenerator<CallSchema> {
+async function* streamCalls<T>(ctx: ServerContext, req: CallsQueryReq, shape: (ctx: ServerContext, rows: CallRow[], req: CallsQueryReq) => Promise<T[]>): AsyncGenerator<T> {
   checkFilterLimits(req.filter);
   // Bad column names fail before the first row, even when no row matches (as calls_query does).
   resolveColumns(req.columns, req.include_costs === true);
-  for await (const rows of selectCallsInPages(ctx, req, STREAM_PAGE)) yield* await shapeCalls(ctx, rows, req);
+  for await (const rows of selectCallsInPages(ctx, req, STREAM_PAGE)) yield* await shape(ctx, rows, req);
+}
+
+/** `calls_query_stream`: the same rows as `calls_query`, yielded in pages (§2.9.8). */
+export function callsQueryStream(ctx: ServerContext, req: CallsQueryReq): AsyncGenerator<CallSchema> {
+  return streamCalls(ctx, req, shapeCalls);
 }
 
 /** `calls_query_stream` as the JSON text of each call, as `callsQueryJson` builds it (`rowToCallJson`). */
-export async function* callsQueryStreamJson(ctx: ServerContext, req: CallsQueryReq): AsyncGenerator<string> {
-  checkFilterLimits(req.filter);
-  resolveColumns(req.columns, req.include_costs === true);
-  for await (const rows of selectCallsInPages(ctx, req, STREAM_PAGE)) yield* await shapeCallsJson(ctx, rows, req);
+export function callsQueryStreamJson(ctx: ServerContext, req: CallsQueryReq): AsyncGenerator<string> {
+  return streamCalls(ctx, req, shapeCallsJson);
 }
 
 /** `call_read` (§2.6): `{call: null}` when missing or deleted. */
