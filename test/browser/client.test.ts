@@ -70,6 +70,11 @@ describe("client in Chromium", () => {
     await page.evaluate(() => (globalThis as unknown as G).clientPage.flush());
     expect(await page.evaluate(() => (globalThis as unknown as G).clientPage.stream())).toBe(1100);
     expect(await page.evaluate(() => (globalThis as unknown as G).clientPage.stream(7))).toBe(7);
+    // The calls themselves (sent as JSON text, read lazily from the index): those calls_query gives.
+    const { ids, same } = await page.evaluate(() => (globalThis as unknown as G).clientPage.streamVersusQuery());
+    expect(ids).toHaveLength(1100);
+    expect(new Set(ids).size).toBe(1100);
+    expect(same).toBe(true);
     await page.close();
   });
 });

@@ -78,6 +78,17 @@ const api = {
     }
     return count;
   },
+  /**
+   * Streams the whole project, newest first, and compares it with `calls_query` of the same request:
+   * the calls as the page got them (ids in order, and whether every call equals its page twin).
+   */
+  async streamVersusQuery(): Promise<{ ids: string[]; same: boolean }> {
+    const req = { project_id: PROJECT, sort_by: [{ field: "started_at" as const, direction: "desc" as const }] };
+    const streamed = [];
+    for await (const call of current.client.calls_query_stream(req)) streamed.push(call);
+    const { calls } = await current.client.calls_query(req);
+    return { ids: streamed.map((c) => c.id), same: JSON.stringify(streamed) === JSON.stringify(calls) };
+  },
   seen,
   /** A request the worker rejects, checked with `instanceof` here. */
   badQuery: () => seen(current.client.calls_query({ project_id: "no-slash" })),
