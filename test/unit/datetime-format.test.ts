@@ -1,6 +1,6 @@
 /**
- * `formatDateTime` writes every datetime of every answer; it builds the date from a one-day cache
- * and the time of day by arithmetic. Checked here against `Date#toISOString` itself, over the whole
+ * `formatDateTime` writes every datetime of every answer; it builds the date from a small cache of
+ * days and the time of day by arithmetic. Checked here against `Date#toISOString` itself, over the whole
  * range `Date` can hold, fractions and negative (pre-1970) instants included.
  */
 import fc from "fast-check";
@@ -34,6 +34,12 @@ describe("formatDateTime", () => {
     const day = 86_400_000;
     const instants = [0, -1, 1, day - 1, day, day + 1, -day, -day - 1, -day + 1, 1_735_689_599_999.999, 1_735_689_600_000];
     for (const ms of [...instants, ...instants.reverse()]) expect(formatDateTime(ms)).toBe(viaToIsoString(ms));
+  });
+
+  it("is right when more days come and go than its cache holds (64), each revisited", () => {
+    const day = 86_400_000;
+    const instants = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? 1 : -1) * ((i * 7919) % 150) * day + i * 1_001.5);
+    for (const ms of [...instants, ...instants, ...instants.reverse()]) expect(formatDateTime(ms)).toBe(viaToIsoString(ms));
   });
 
   it("writes what parseIsoDateTime reads back", () => {
