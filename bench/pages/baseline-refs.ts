@@ -74,6 +74,11 @@ function walk(val: unknown, extra: readonly string[]): unknown {
 }
 
 export const refsBaselines = {
+  /** R1's database, filled now (untimed) so the driver can let the storage settle before timing. */
+  async prepareRefs(): Promise<void> {
+    await objectsDb();
+  },
+
   /** R1: every ref of the batch parsed, its object row read by key (one transaction), parsed and walked. */
   async refsReadBatch(): Promise<BaselineRep> {
     const { db, refs } = await objectsDb();

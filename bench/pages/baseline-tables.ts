@@ -177,6 +177,11 @@ export const tableBaselines = {
     return { ms: times.get(sortedByScan) ?? NaN, rows: rows.length, count: Math.round(top * 1e6), figures: { by_key_ms: times.get(sortedByKey) ?? NaN } };
   },
 
+  /** T2 and T3's database, filled now (untimed) so the driver can let the storage settle before timing. */
+  async prepareTable(size: number): Promise<void> {
+    await readDb(size);
+  },
+
   /** T3: the page of `TABLE_PAGE` rows at 90% depth in table order: its chunk(s), then its values. */
   async tableDeepPage(size: number): Promise<BaselineRep> {
     const { db, digest } = await readDb(size);

@@ -7,7 +7,12 @@
 import { baselineWorker, workloadsAt, type Rep, type Workload, type WorkloadId } from "./workloads";
 
 /** A workload as the driver sees it: everything but the functions. */
-export type WorkloadInfo = Omit<Workload, "baseline" | "weft" | "after"> & { hasWeft: boolean; hasBaseline: boolean; hasAfter: boolean };
+export type WorkloadInfo = Omit<Workload, "baseline" | "weft" | "after" | "prepare"> & {
+  hasWeft: boolean;
+  hasBaseline: boolean;
+  hasAfter: boolean;
+  hasPrepare: boolean;
+};
 
 export interface RepResult extends Rep {
   /** Main-thread tasks over 50 ms during the repetition (writes only). */
@@ -24,6 +29,8 @@ export interface BenchPageGlobals {
     list(scales: number[]): WorkloadInfo[];
     /** One repetition of one side of workload `id` at `scale`. */
     run(id: WorkloadId, scale: number, side: "baseline" | "weft"): Promise<RepResult>;
+    /** The untimed writes workload `id`'s reads need (`Workload.prepare`). */
+    prepare(id: WorkloadId, scale: number): Promise<void>;
     /** One run of the figures measured after workload `id`'s timed repetitions (`Workload.after`). */
     after(id: WorkloadId, scale: number): Promise<Record<string, number>>;
   };
@@ -62,14 +69,20 @@ globals.bench = {
   info: async () => ({ ...(await baselineWorker().info()), longTaskSupported, crossOriginIsolated: globalThis.crossOriginIsolated }),
   list: (scales) =>
     scales.flatMap((scale) =>
-      workloads(scale).map(({ baseline, weft, after, ...info }) => ({
+      workloads(scale).map(({ baseline, weft, after, prepare, ...info }) => ({
         ...info,
         hasWeft: weft !== undefined,
         hasBaseline: baseline !== undefined,
         hasAfter: after !== undefined,
+        hasPrepare: prepare !== undefined,
       })),
     ),
   run,
+  prepare: async (id, scale) => {
+    const prepare = workloads(scale).find((w) => w.id === id)?.prepare;
+    if (!prepare) throw new Error(`nothing to prepare for workload ${id} at scale ${scale}`);
+    await prepare();
+  },
   after: async (id, scale) => {
     const after = workloads(scale).find((w) => w.id === id)?.after;
     if (!after) throw new Error(`no figures after workload ${id} at scale ${scale}`);

@@ -25,6 +25,11 @@ async function objects(): Promise<{ client: WeftClient; refs: string[] }> {
   return fixture;
 }
 
+/** R1's database, filled now (untimed) so the driver can let the storage settle before timing. */
+export async function prepareObjects(): Promise<void> {
+  await objects();
+}
+
 /** R1: one `refs_read_batch` of REF_OBJECTS refs, two in five with a path into the value. */
 export async function refsReadBatch(): Promise<Rep> {
   const { client, refs } = await objects();

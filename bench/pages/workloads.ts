@@ -10,7 +10,7 @@ import type { BaselineApi } from "./baseline-worker";
 import { CALLS_PER_TRACE } from "./synthetic";
 import { REF_OBJECTS } from "./synthetic-rows";
 import { OP_CALLS } from "./weft-op-overhead";
-import { callsPage, weftAfter, weftWorkloads } from "./weft-workloads";
+import { callsPage, weftAfter, weftPrepare, weftWorkloads } from "./weft-workloads";
 
 export type WorkloadId =
   | "ingest"
@@ -85,6 +85,11 @@ export interface Workload {
    * timed ones (`weftAfter`), so that nothing runs between two timed repetitions.
    */
   after?: () => Promise<Record<string, number>>;
+  /**
+   * The untimed writes a read needs beyond the seeding write's database, both sides' (see
+   * `weftPrepare`): run once, after the seeding write and before the pause for the storage to settle.
+   */
+  prepare?: () => Promise<void>;
 }
 
 /** weft's side of one workload: one repetition at scale `size` (see weft-workloads.ts). */
@@ -100,8 +105,11 @@ export const SMALL_SCALE = 10_000;
  * the first read workload after the write still ran ~1.5 ms slower than the next (roots page 1 at
  * 4.1–7.5 ms against page 10 at 3.6–4.7; interleaved, the two take the same time). With twenty it
  * ran at 3.5–5.7 ms, page 10 at 2.7–3.8. Both sides get the same warm-ups.
+ *
+ * Fifteen measured repetitions (a few ms each): with seven, one or two slow outliers among a side's
+ * samples moved the median by 10–20% (B2 page 1 at 10k: weft 3.4 6.0 2.6 6.1 3.1 3.1 3.4 ms).
  */
-const READ = { kind: "read", reps: 7, warmup: 20 } as const;
+const READ = { kind: "read", reps: 15, warmup: 20 } as const;
 /** Reads that scan a whole table: fewer repetitions keep the 100k run short. */
 const SCAN = { kind: "read", reps: 5, warmup: 1 } as const;
 const WRITE = { kind: "write", reps: 3, warmup: 0 } as const;
@@ -119,7 +127,13 @@ export function baselineWorker(): Remote<BaselineApi> {
   return baselineApi;
 }
 
-type Def = Omit<Workload, "weft" | "scale" | "size" | "unit"> & { size?: number; unit?: Workload["unit"]; only?: number };
+type Def = Omit<Workload, "weft" | "scale" | "size" | "unit" | "prepare"> & {
+  size?: number;
+  unit?: Workload["unit"];
+  only?: number;
+  /** The baseline's part of `prepare`. */
+  baselinePrepare?: () => Promise<void>;
+};
 
 /** All workloads at one scale, in table order (the driver runs writes first, the seeding one last). */
 export function workloadsAt(scale: number): Workload[] {
@@ -165,10 +179,51 @@ export function workloadsAt(scale: number): Workload[] {
       target: "≤ 2×",
       baseline: () => callsPage(false)(scale, withoutRep++),
     },
-    { id: "table-create", name: "T1 table_create", ...WRITE, ...RAW, only: SMALL_SCALE, unit: "rows", target: "≤ 1.5×", baseline: () => b.tableCreate(scale) },
-    { id: "table-sorted-page", name: "T2 table page of 50 sorted by score", ...SCAN, ...RAW, unit: "rows", target: "≤ 2×", baseline: () => b.tableSortedPage(scale) },
-    { id: "table-deep-page", name: "T3 table page of 50 at 90% depth, unsorted", ...READ, ...RAW, unit: "rows", target: "—", baseline: () => b.tableDeepPage(scale) },
-    { id: "refs-read-batch", name: "R1 refs_read_batch, 2 in 5 with a path", ...READ, ...RAW, only: SMALL_SCALE, size: REF_OBJECTS, unit: "refs", target: "—", baseline: () => b.refsReadBatch() },
+    {
+      id: "table-create",
+      name: "T1 table_create",
+      ...WRITE,
+      // About a second a side, so nine cost little: with three, one run's weft repetitions spread
+      // 952-1,203 ms and its ratio of medians (1.53x) stood apart from its paired one (1.37x).
+      reps: 9,
+      ...RAW,
+      only: SMALL_SCALE,
+      unit: "rows",
+      target: "≤ 1.5×",
+      baseline: () => b.tableCreate(scale),
+    },
+    {
+      id: "table-sorted-page",
+      name: "T2 table page of 50 sorted by score",
+      ...SCAN,
+      ...RAW,
+      unit: "rows",
+      target: "≤ 2×",
+      baseline: () => b.tableSortedPage(scale),
+      baselinePrepare: () => b.prepareTable(scale),
+    },
+    {
+      id: "table-deep-page",
+      name: "T3 table page of 50 at 90% depth, unsorted",
+      ...READ,
+      ...RAW,
+      unit: "rows",
+      target: "—",
+      baseline: () => b.tableDeepPage(scale),
+      baselinePrepare: () => b.prepareTable(scale),
+    },
+    {
+      id: "refs-read-batch",
+      name: "R1 refs_read_batch, 2 in 5 with a path",
+      ...READ,
+      ...RAW,
+      only: SMALL_SCALE,
+      size: REF_OBJECTS,
+      unit: "refs",
+      target: "—",
+      baseline: () => b.refsReadBatch(),
+      baselinePrepare: () => b.prepareRefs(),
+    },
     {
       id: "op-overhead",
       name: "O1 traced sync op",
@@ -223,13 +278,20 @@ export function workloadsAt(scale: number): Workload[] {
   ];
   return defs
     .filter((def) => def.only === undefined || def.only === scale)
-    .map(({ only: _only, size, unit, ...def }) => {
+    .map(({ only: _only, size, unit, baselinePrepare, ...def }) => {
       const weft = weftWorkloads[def.id];
       const after = weftAfter[def.id];
+      const weftSetup = weftPrepare[def.id];
       let weftRep = 0;
       let afterRun = 0;
       const workload: Workload = { ...def, scale, size: size ?? scale, unit: unit ?? "calls" };
       if (after) workload.after = () => after(scale, afterRun++);
+      if (weftSetup || baselinePrepare) {
+        workload.prepare = async () => {
+          await weftSetup?.(scale);
+          await baselinePrepare?.();
+        };
+      }
       return weft ? { ...workload, weft: () => weft(scale, weftRep++) } : workload;
     });
 }
