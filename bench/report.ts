@@ -122,22 +122,34 @@ function longTasks(side: SideResult | null): string {
 const count = (n: number, unit: string): string => `${n.toLocaleString("en-US")} ${unit}`;
 
 /** The results tables (ratios, then figures) and the notes that say how to read them. */
+/**
+ * The median of a workload's paired ratios, when it has at least three rounds (with fewer, it says
+ * nothing the ratio of the medians does not).
+ */
+function pairedOf(r: WorkloadResult): number | null {
+  return r.weft && r.weft.samples_ms.length >= 3 ? pairedRatio(r.weft.samples_ms, r.baseline.samples_ms) : null;
+}
+
 export function markdownTable(run: BenchRun): string {
   const lines = [
-    "| workload | size | weft ms | baseline ms | ratio | target |",
-    "|---|---:|---:|---:|---:|---|",
-    ...run.results.map((r) =>
-      [
+    "| workload | size | weft ms | baseline ms | ratio | paired | target |",
+    "|---|---:|---:|---:|---:|---:|---|",
+    ...run.results.map((r) => {
+      const paired = pairedOf(r);
+      return [
         "",
         r.name,
         count(r.size, r.unit),
         r.weft ? ms(r.weft.median_ms) : "—",
         ms(r.baseline.median_ms),
         r.ratio === null ? "—" : `${r.ratio.toFixed(2)}×`,
+        paired === null ? "—" : `${paired.toFixed(2)}×`,
         r.target,
         "",
-      ].join(" | ").trim(),
-    ),
+      ]
+        .join(" | ")
+        .trim();
+    }),
   ];
   const figures = run.figures.length
     ? [
@@ -160,7 +172,7 @@ export function markdownTable(run: BenchRun): string {
     `Medians: writes of ${span(writes.map((r) => r.reps))} repetitions, each into a fresh database in a fresh on-disk profile${run.method.writes ? `, ${run.method.writes}` : ""}; reads of ${span(reads.map((r) => r.reps))} after ${span(reads.map((r) => r.warmup))} warm-ups${run.method.reads ? `, ${run.method.reads}` : ""}${run.method.settle ? `; ${run.method.settle}` : ""}.`,
     `Raw baseline: ${run.method.baseline} Pages use ${run.method.getAll}.${run.method.timers ? ` Timers: ${run.method.timers}.` : ""}`,
     `Workloads marked "vs weft" are weft against itself: ${run.method.weft_reference}`,
-    `Ratio: weft's median / the baseline's median in the same run; targets are provisional ("—": none set yet).`,
+    `Ratio: weft's median / the baseline's median in the same run; targets are provisional ("—": none set yet). Paired: the median of the ratios of each weft repetition to the baseline repetition next to it (the two sides alternate, ABBA), which cancels the machine's drift during a workload: when its load shifts midway, each side's median can fall in a different regime (B2 page 10 once had weft 3.4 then 2.3 ms, the baseline 2.1 then 1.2 ms: 2.44× of the medians, 1.6× and 1.9× within each half).`,
     ...(run.figures.length ? ["Figures: median and best of the repetitions (the lowest; the highest for calls/s); the best is the one least disturbed by other work on the machine."] : []),
     ...(run.method.viewer ? [`Viewer figures (V1–V3): ${run.method.viewer}`] : []),
     // The details are the workload's, the same for each of its figures: once per workload.
@@ -194,13 +206,6 @@ export function markdownTable(run: BenchRun): string {
         : [],
     ),
     ...writes.map((r) => `Longest main-thread task during ${r.name} of ${count(r.size, r.unit)}: weft ${longTasks(r.weft)}, baseline ${longTasks(r.baseline)}.`),
-    ...writes.flatMap((r) => {
-      // With fewer than three rounds the median of the pairs says nothing the table does not.
-      const paired = r.weft && r.weft.samples_ms.length >= 3 ? pairedRatio(r.weft.samples_ms, r.baseline.samples_ms) : null;
-      return paired === null
-        ? []
-        : [`${r.name} at ${count(r.size, r.unit)}: the median of the ${r.weft?.samples_ms.length} paired ratios (each weft repetition over the baseline repetition of the same round) is ${paired.toFixed(2)}×; the table's ratio is of the medians.`];
-    }),
   ];
   return `${[...lines, ...figures].join("\n")}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`;
 }

@@ -1,6 +1,6 @@
-/** The bench report's paired ratio: each weft repetition over the baseline repetition of its round. */
+/** The bench report: the paired ratio (each weft repetition over the baseline repetition of its round) and the table. */
 import { describe, expect, it } from "vitest";
-import { pairedRatio } from "../../bench/report";
+import { markdownTable, median, pairedRatio, type BenchRun, type SideResult, type WorkloadResult } from "../../bench/report";
 
 describe("pairedRatio", () => {
   it("is the median of the per-round ratios, not the ratio of the medians", () => {
@@ -14,5 +14,55 @@ describe("pairedRatio", () => {
   it("is null without pairs", () => {
     expect(pairedRatio([], [])).toBeNull();
     expect(pairedRatio([1, 2], [1])).toBeNull();
+  });
+});
+
+describe("markdownTable", () => {
+  const side = (samples: number[]): SideResult => ({
+    median_ms: median(samples),
+    samples_ms: samples,
+    rows: 50,
+    count: null,
+    long_task_max_ms: null,
+    long_task_count: null,
+  });
+  const result = (id: string, weft: number[], baseline: number[]): WorkloadResult => ({
+    id,
+    name: id,
+    scale: 10_000,
+    size: 10_000,
+    unit: "calls",
+    kind: "read",
+    reference: "raw",
+    target: "≤ 2×",
+    reps: weft.length,
+    warmup: 0,
+    baseline: side(baseline),
+    weft: side(weft),
+    ratio: median(weft) / median(baseline),
+  });
+  const run = (results: WorkloadResult[]): BenchRun => ({
+    name: "test",
+    date: "2026-11-28T00:00:00Z",
+    quick: true,
+    duration_s: 1,
+    machine: { cores: 2, cpu: "cpu", memory_gb: 4, platform: "linux-x64", node: "v22", load_average_at_start: 1 },
+    chromium: { version: "1", executable: "chromium", user_agent: "ua", hardware_concurrency: 2 },
+    method: { baseline: "raw.", weft_reference: "weft.", getAll: "getAll", profile: "on disk", long_tasks: "observer" },
+    results,
+    figures: [],
+  });
+
+  it("gives each workload's paired ratio beside the ratio of the medians", () => {
+    // The machine's load drops midway: the medians fall in different regimes, the pairs do not.
+    const table = markdownTable(
+      run([result("drift", [3.4, 3.4, 3.4, 3.4, 2.3, 2.3, 2.3], [2.1, 2.1, 2.1, 1.2, 1.2, 1.2, 1.2]), result("short", [2, 2], [1, 1])]),
+    );
+    expect(table).toContain("| workload | size | weft ms | baseline ms | ratio | paired | target |");
+    const row = (id: string) => table.split("\n").find((line) => line.startsWith(`| ${id} |`));
+    // 3.4 / 1.2 of the medians; the per-round ratios are 1.62 (3 of them), 2.83 and 1.92 (3).
+    expect(row("drift")).toBe("| drift | 10,000 calls | 3.40 | 1.20 | 2.83× | 1.92× | ≤ 2× |");
+    // Under three rounds there is no paired figure.
+    expect(row("short")).toBe("| short | 10,000 calls | 2.00 | 1.00 | 2.00× | — | ≤ 2× |");
   });
 });
