@@ -15,6 +15,12 @@ export interface SideResult {
   /** Longest main-thread task (> 50 ms) over all repetitions, writes only; 0 when none. */
   long_task_max_ms: number | null;
   long_task_count: number | null;
+  /**
+   * The longest main-thread frames over 50 ms of all repetitions (writes only, at most five, longest
+   * first): their time and how much of it ran script (see `LongFrame` in bench/pages/main.ts).
+   * Absent from runs before it was recorded.
+   */
+  long_frames?: Array<{ ms: number; scriptMs: number; scripts: string[] }>;
   /** Medians of other timings a repetition reported (e.g. a second baseline plan), by name. */
   figures?: Record<string, number>;
 }
@@ -116,7 +122,10 @@ export function median(values: number[]): number {
 
 function longTasks(side: SideResult | null): string {
   if (!side || side.long_task_max_ms === null) return "—";
-  return side.long_task_count ? `${ms(side.long_task_max_ms)} ms (${side.long_task_count} tasks)` : "none > 50 ms";
+  if (!side.long_task_count) return "none > 50 ms";
+  const frame = side.long_frames?.[0];
+  const attribution = frame ? `; its longest frame ${frame.ms} ms, of which script ${frame.scriptMs} ms${frame.scripts.length ? ` (${frame.scripts.join(", ")})` : ""}` : "";
+  return `${ms(side.long_task_max_ms)} ms (${side.long_task_count} tasks${attribution})`;
 }
 
 const count = (n: number, unit: string): string => `${n.toLocaleString("en-US")} ${unit}`;

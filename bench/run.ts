@@ -353,6 +353,8 @@ function summarize(w: WorkloadInfo, side: Side, reps: RepResult[], log: (line: s
     long_task_max_ms: w.kind === "write" ? Math.max(0, ...tasks.map((t) => t.maxMs)) : null,
     long_task_count: w.kind === "write" ? tasks.reduce((n, t) => n + t.count, 0) : null,
   };
+  const frames = tasks.flatMap((t) => t.frames ?? []).sort((a, b) => b.ms - a.ms);
+  if (w.kind === "write" && frames.length > 0) result.long_frames = frames.slice(0, 5);
   const figures: Record<string, number[]> = {};
   for (const rep of reps) for (const [k, v] of Object.entries(rep.figures ?? {})) (figures[k] ??= []).push(v);
   if (w.kind !== "figure" && Object.keys(figures).length > 0) {

@@ -14,9 +14,22 @@ export type WorkloadInfo = Omit<Workload, "baseline" | "weft" | "after" | "prepa
   hasPrepare: boolean;
 };
 
+/**
+ * A long animation frame (over 50 ms) during a write's clock, from the Long Animation Frames API:
+ * how long it took, and how much of it the scripts it lists ran (each script over 5 ms is listed),
+ * the longest first. A frame that ran little script spent its time elsewhere: garbage collection,
+ * or the thread waiting for a core on a busy machine.
+ */
+export interface LongFrame {
+  ms: number;
+  scriptMs: number;
+  /** `invoker function (file) ms` of its longest scripts, at most three. */
+  scripts: string[];
+}
+
 export interface RepResult extends Rep {
-  /** Main-thread tasks over 50 ms during the repetition (writes only). */
-  longTasks?: { count: number; maxMs: number };
+  /** Main-thread tasks over 50 ms during the repetition (writes only), and the long frames they made. */
+  longTasks?: { count: number; maxMs: number; frames?: LongFrame[] };
 }
 
 export interface BenchPageGlobals {
@@ -41,6 +54,30 @@ let longTasks: PerformanceEntry[] = [];
 const observer = new PerformanceObserver((list) => longTasks.push(...list.getEntries()));
 if (longTaskSupported) observer.observe({ type: "longtask" });
 
+/** The Long Animation Frames API's script timing (Chromium 123+; not in TypeScript's DOM types yet). */
+interface ScriptTiming {
+  duration: number;
+  invoker: string;
+  sourceFunctionName: string;
+  sourceURL: string;
+}
+type FrameEntry = PerformanceEntry & { scripts?: ScriptTiming[] };
+let frames: FrameEntry[] = [];
+const frameObserver = new PerformanceObserver((list) => frames.push(...(list.getEntries() as FrameEntry[])));
+if (PerformanceObserver.supportedEntryTypes.includes("long-animation-frame")) frameObserver.observe({ type: "long-animation-frame" });
+
+function longFrame(entry: FrameEntry): LongFrame {
+  const scripts = [...(entry.scripts ?? [])].sort((a, b) => b.duration - a.duration);
+  return {
+    ms: Math.round(entry.duration),
+    scriptMs: Math.round(scripts.reduce((sum, s) => sum + s.duration, 0)),
+    scripts: scripts.slice(0, 3).map((s) => {
+      const file = s.sourceURL.split("/").pop()?.split("?")[0] ?? "";
+      return `${s.invoker}${s.sourceFunctionName ? ` ${s.sourceFunctionName}` : ""}${file ? ` (${file})` : ""} ${Math.round(s.duration)} ms`;
+    }),
+  };
+}
+
 const byScale = new Map<number, Workload[]>();
 function workloads(scale: number): Workload[] {
   let list = byScale.get(scale);
@@ -55,13 +92,17 @@ async function run(id: WorkloadId, scale: number, side: "baseline" | "weft"): Pr
   if (workload.kind !== "write") return fn();
 
   observer.takeRecords();
+  frameObserver.takeRecords();
   longTasks = [];
+  frames = [];
   const rep = await fn();
   // Let the last task end and its entry be queued before collecting.
   await new Promise((resolve) => setTimeout(resolve, 0));
   const clock = rep.clock;
-  const entries = [...longTasks, ...observer.takeRecords()].filter((e) => !clock || (e.startTime < clock[1] && e.startTime + e.duration > clock[0]));
-  return { ...rep, longTasks: { count: entries.length, maxMs: Math.max(0, ...entries.map((e) => e.duration)) } };
+  const inClock = (e: PerformanceEntry): boolean => !clock || (e.startTime < clock[1] && e.startTime + e.duration > clock[0]);
+  const entries = [...longTasks, ...observer.takeRecords()].filter(inClock);
+  const long = [...frames, ...(frameObserver.takeRecords() as FrameEntry[])].filter((e) => e.duration > 50 && inClock(e)).map(longFrame);
+  return { ...rep, longTasks: { count: entries.length, maxMs: Math.max(0, ...entries.map((e) => e.duration)), frames: long } };
 }
 
 const globals = globalThis as unknown as BenchPageGlobals;

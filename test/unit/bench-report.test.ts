@@ -65,4 +65,19 @@ describe("markdownTable", () => {
     // Under three rounds there is no paired figure.
     expect(row("short")).toBe("| short | 10,000 calls | 2.00 | 1.00 | 2.00× | — | ≤ 2× |");
   });
+
+  it("says how much of a write's longest frame ran script, when a long task was seen", () => {
+    const ingest: WorkloadResult = { ...result("ingest", [10, 10, 10], [8, 8, 8]), kind: "write" };
+    ingest.weft = {
+      ...(ingest.weft as SideResult),
+      long_task_max_ms: 65,
+      long_task_count: 4,
+      long_frames: [{ ms: 65, scriptMs: 12, scripts: ["TimerHandler:setTimeout (main.ts) 12 ms"] }],
+    };
+    ingest.baseline = { ...ingest.baseline, long_task_max_ms: 0, long_task_count: 0 };
+    const table = markdownTable(run([ingest]));
+    expect(table).toContain(
+      "Longest main-thread task during ingest of 10,000 calls: weft 65.0 ms (4 tasks; its longest frame 65 ms, of which script 12 ms (TimerHandler:setTimeout (main.ts) 12 ms)), baseline none > 50 ms.",
+    );
+  });
 });
