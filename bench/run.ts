@@ -227,7 +227,9 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
           : "pages not cross-origin isolated, performance.now() to 100 µs",
         settle:
           "reads start 10 s (10k) or 30 s (100k) after the seeding writes and the other reads' data (C1's feedback and prices, the tables, the objects), once the storage has compacted, and after a full garbage collection of the page's main thread and workers",
-        long_tasks: info.longTaskSupported ? "PerformanceObserver('longtask') on the page during each write repetition" : "not supported",
+        long_tasks: info.longTaskSupported
+          ? "PerformanceObserver('longtask') on the page during each write repetition; each frame over 50 ms (PerformanceObserver('long-animation-frame')) with how much of it ran script, and whose"
+          : "not supported",
         ...(viewerFigures.length > 0 ? { viewer: VIEWER_METHOD } : {}),
       },
       results,
