@@ -109,6 +109,20 @@ describe("gunzipLines", () => {
     }
   });
 
+  it("hands the consumer at most 64 lines at a time, so its work on them is checked against the clock often", async () => {
+    // ~300 short lines inflate from one 64 KiB piece; all of them in one batch held the page too long.
+    const many = Array.from({ length: 1000 }, (_, i) => `line ${i}`);
+    const sizes: number[] = [];
+    const got: string[] = [];
+    for await (const batch of gunzipLines(chunked(gzipSync(many.join("\n")), 1 << 20))) {
+      sizes.push(batch.length);
+      for (const line of batch) got.push(line.text);
+    }
+    expect(got).toEqual(many);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(64);
+    expect(sizes.length).toBeGreaterThanOrEqual(1000 / 64);
+  });
+
   it("data that is not gzip is VALIDATION", async () => {
     await expect(allLines(new TextEncoder().encode("plain text\n"), 4096)).rejects.toMatchObject({ code: "VALIDATION", message: expect.stringContaining("not gzip data") });
   });
