@@ -17,8 +17,9 @@ export type WorkloadInfo = Omit<Workload, "baseline" | "weft" | "after" | "prepa
 /**
  * A long animation frame (over 50 ms) during a write's clock, from the Long Animation Frames API:
  * how long it took, and how much of it the scripts it lists ran (each script over 5 ms is listed),
- * the longest first. A frame that ran little script spent its time elsewhere: garbage collection,
- * or the thread waiting for a core on a busy machine.
+ * the longest first. A frame that ran little script spent its time elsewhere (garbage collection,
+ * the browser's own work). Both are wall time: a thread waiting for a core on a busy machine
+ * lengthens whichever part it was in.
  */
 export interface LongFrame {
   ms: number;
