@@ -107,6 +107,12 @@ export async function* gunzipLines(source: ReadableStream<Uint8Array>): AsyncGen
   };
   let ended = false;
   let sliceStart = performance.now();
+  /** A turn of the event loop once this slice has run SLICE_MS (the consumer's work included). */
+  const turnIfDue = async (): Promise<void> => {
+    if (performance.now() - sliceStart < SLICE_MS) return;
+    await nextTask();
+    sliceStart = performance.now();
+  };
   try {
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
@@ -127,15 +133,13 @@ export async function* gunzipLines(source: ReadableStream<Uint8Array>): AsyncGen
       // do not keep a larger buffer alive through it.
       carry = bytes.slice(last + 1);
       const lines = split(bytes.subarray(0, last + 1));
-      // At least one pass, so decompressing text that is not UTF-8 (no lines) still gives turns.
-      for (let at = 0; at === 0 || at < lines.length; at += LINES_PER_BATCH) {
+      for (let at = 0; at < lines.length; at += LINES_PER_BATCH) {
         // The consumer's work on the lines counts too: it runs before the generator resumes.
-        if (lines.length > 0) yield lines.length <= LINES_PER_BATCH ? lines : lines.slice(at, at + LINES_PER_BATCH);
-        if (performance.now() - sliceStart >= SLICE_MS) {
-          await nextTask();
-          sliceStart = performance.now();
-        }
+        yield lines.length <= LINES_PER_BATCH ? lines : lines.slice(at, at + LINES_PER_BATCH);
+        await turnIfDue();
       }
+      // Decompressing text that is not UTF-8 (no lines) gives turns too.
+      if (lines.length === 0) await turnIfDue();
     }
     ended = true;
   } finally {
