@@ -17,10 +17,13 @@ export interface SideResult {
   long_task_count: number | null;
   /**
    * The longest main-thread frames over 50 ms of all repetitions (writes only, at most five, longest
-   * first): their time and how much of it ran script (see `LongFrame` in bench/pages/main.ts).
-   * Absent from runs before it was recorded.
+   * first): their time and how much of it ran script (see `LongFrame` in bench/pages/main.ts),
+   * and where the driver could read them (bench/thread-clock.ts), the main thread's own CPU time
+   * during each and its time waiting for a core. Absent from runs before it was recorded.
    */
-  long_frames?: Array<{ ms: number; scriptMs: number; scripts: string[] }>;
+  long_frames?: Array<{ ms: number; scriptMs: number; scripts: string[]; cpuMs?: number; waitMs?: number }>;
+  /** The most main-thread CPU time in any long frame of the repetitions (writes with frames). */
+  long_frame_max_cpu_ms?: number;
   /** Medians of other timings a repetition reported (e.g. a second baseline plan), by name. */
   figures?: Record<string, number>;
 }
@@ -124,8 +127,10 @@ function longTasks(side: SideResult | null): string {
   if (!side || side.long_task_max_ms === null) return "—";
   if (!side.long_task_count) return "none > 50 ms";
   const frame = side.long_frames?.[0];
-  const attribution = frame ? `; its longest frame ${frame.ms} ms, of which script ${frame.scriptMs} ms${frame.scripts.length ? ` (${frame.scripts.join(", ")})` : ""}` : "";
-  return `${ms(side.long_task_max_ms)} ms (${side.long_task_count} tasks${attribution})`;
+  const threadTime = frame?.cpuMs !== undefined ? `; the main thread ran ${ms(frame.cpuMs)} ms of it and waited ${ms(frame.waitMs ?? 0)} ms for a core` : "";
+  const attribution = frame ? `; its longest frame ${frame.ms} ms, of which script ${frame.scriptMs} ms${frame.scripts.length ? ` (${frame.scripts.join(", ")})` : ""}${threadTime}` : "";
+  const mostCpu = side.long_frame_max_cpu_ms !== undefined ? `; at most ${ms(side.long_frame_max_cpu_ms)} ms of main-thread CPU in any long frame` : "";
+  return `${ms(side.long_task_max_ms)} ms (${side.long_task_count} tasks${attribution}${mostCpu})`;
 }
 
 const count = (n: number, unit: string): string => `${n.toLocaleString("en-US")} ${unit}`;

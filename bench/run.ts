@@ -15,6 +15,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { startWeaveServer } from "../test/browser/demo-weave-server";
 import { REPO_ROOT, startHarness } from "../test/browser/harness";
 import type { BenchPageGlobals, RepResult, WorkloadInfo } from "./pages/main";
+import { rendererPids, ThreadSampler, threadTimeBetween, type SchedSample } from "./thread-clock";
 import { VIEWER_METHOD, runViewerBench } from "./viewer";
 import {
   markdownTable,
@@ -228,7 +229,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         settle:
           "reads start 10 s (10k) or 30 s (100k) after the seeding writes and the other reads' data (C1's feedback and prices, the tables, the objects), once the storage has compacted, and after a full garbage collection of the page's main thread and workers",
         long_tasks: info.longTaskSupported
-          ? "PerformanceObserver('longtask') on the page during each write repetition; each frame over 50 ms (PerformanceObserver('long-animation-frame')) with how much of it ran script, and whose"
+          ? "PerformanceObserver('longtask') on the page during each write repetition; each frame over 50 ms (PerformanceObserver('long-animation-frame')) with how much of it ran script, and whose, and (Linux's per-thread scheduler statistics, sampled every 5 ms) how much of it the main thread ran on a core and how much it waited for one"
           : "not supported",
         ...(viewerFigures.length > 0 ? { viewer: VIEWER_METHOD } : {}),
       },
@@ -324,8 +325,18 @@ async function measure(w: WorkloadInfo, sides: readonly Side[], pageFor: () => P
   for (let i = 0; i < w.warmup + w.reps; i++) {
     const order = i % 2 === 0 ? sides : [...sides].reverse();
     for (const side of order) {
+      // A write gets a fresh profile: its renderers are the ones that appear with its page.
+      const before = w.kind === "write" ? rendererPids() : undefined;
       const page = await pageFor();
-      const rep = await page.evaluate(([id, scale, s]) => (globalThis as unknown as BenchPageGlobals).bench.run(id, scale, s), [w.id, w.scale, side] as const);
+      const sampler = before ? ThreadSampler.start([...rendererPids()].filter((pid) => !before.has(pid))) : undefined;
+      let rep: RepResult;
+      let samples: SchedSample[] | undefined;
+      try {
+        rep = await page.evaluate(([id, scale, s]) => (globalThis as unknown as BenchPageGlobals).bench.run(id, scale, s), [w.id, w.scale, side] as const);
+      } finally {
+        samples = sampler?.stop();
+      }
+      for (const frame of rep.longTasks?.frames ?? []) Object.assign(frame, samples && threadTimeBetween(samples, frame.epochMs, frame.epochMs + frame.ms));
       if (i >= w.warmup) reps.get(side)?.push(rep);
     }
   }
@@ -356,7 +367,17 @@ function summarize(w: WorkloadInfo, side: Side, reps: RepResult[], log: (line: s
     long_task_count: w.kind === "write" ? tasks.reduce((n, t) => n + t.count, 0) : null,
   };
   const frames = tasks.flatMap((t) => t.frames ?? []).sort((a, b) => b.ms - a.ms);
-  if (w.kind === "write" && frames.length > 0) result.long_frames = frames.slice(0, 5);
+  const tenth = (v: number): number => Math.round(v * 10) / 10;
+  if (w.kind === "write" && frames.length > 0) {
+    result.long_frames = frames.slice(0, 5).map(({ ms, scriptMs, scripts, cpuMs, waitMs }) => ({
+      ms,
+      scriptMs,
+      scripts,
+      ...(cpuMs !== undefined && waitMs !== undefined ? { cpuMs: tenth(cpuMs), waitMs: tenth(waitMs) } : {}),
+    }));
+    const cpu = frames.flatMap((f) => (f.cpuMs === undefined ? [] : [f.cpuMs]));
+    if (cpu.length > 0) result.long_frame_max_cpu_ms = tenth(Math.max(...cpu));
+  }
   const figures: Record<string, number[]> = {};
   for (const rep of reps) for (const [k, v] of Object.entries(rep.figures ?? {})) (figures[k] ??= []).push(v);
   if (w.kind !== "figure" && Object.keys(figures).length > 0) {
@@ -365,5 +386,6 @@ function summarize(w: WorkloadInfo, side: Side, reps: RepResult[], log: (line: s
   const check = [result.rows !== null ? `${result.rows} rows` : "", result.count !== null ? `count ${result.count}` : ""].filter(Boolean).join(", ");
   const shown = Object.entries(figures).map(([k, v]) => `${k} ${median(v).toFixed(2)}`).join(", ");
   log(`  ${side.padEnd(8)} ${result.median_ms.toFixed(2).padStart(10)} ms  median of ${w.reps}  [${samples.map((v) => v.toFixed(1)).join(" ")}]  ${check}${shown ? `  ${shown}` : ""}`);
+  if (result.long_frames) log(`           long frames: ${result.long_frames.map((f) => `${f.ms} ms${f.cpuMs !== undefined ? ` (CPU ${f.cpuMs}, waiting ${f.waitMs})` : ""}`).join(", ")}`);
   return { result, figures };
 }

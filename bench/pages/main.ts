@@ -19,13 +19,21 @@ export type WorkloadInfo = Omit<Workload, "baseline" | "weft" | "after" | "prepa
  * how long it took, and how much of it the scripts it lists ran (each script over 5 ms is listed),
  * the longest first. A frame that ran little script spent its time elsewhere (garbage collection,
  * the browser's own work). Both are wall time: a thread waiting for a core on a busy machine
- * lengthens whichever part it was in.
+ * lengthens whichever part it was in; the driver adds what the thread itself did meanwhile.
  */
 export interface LongFrame {
   ms: number;
   scriptMs: number;
   /** `invoker function (file) ms` of its longest scripts, at most three. */
   scripts: string[];
+  /** When it started, in epoch ms (`performance.timeOrigin` + its start): the driver's clock. */
+  epochMs: number;
+  /**
+   * The main thread's own CPU time during the frame, and its time runnable but waiting for a core
+   * (bench/thread-clock.ts, added by the driver; absent where it cannot read them).
+   */
+  cpuMs?: number;
+  waitMs?: number;
 }
 
 export interface RepResult extends Rep {
@@ -71,6 +79,7 @@ function longFrame(entry: FrameEntry): LongFrame {
   const scripts = [...(entry.scripts ?? [])].sort((a, b) => b.duration - a.duration);
   return {
     ms: Math.round(entry.duration),
+    epochMs: performance.timeOrigin + entry.startTime,
     scriptMs: Math.round(scripts.reduce((sum, s) => sum + s.duration, 0)),
     scripts: scripts.slice(0, 3).map((s) => {
       const file = s.sourceURL.split("/").pop()?.split("?")[0] ?? "";
