@@ -27,9 +27,11 @@ const EMPTY = new Uint8Array(0);
  * current task (its reads can resolve as microtasks): without these turns, importing 100k calls in
  * Chromium held the page's main thread for one task of 16 s on a loaded machine. At 40 ms, a
  * slice plus the batch a consumer sends after it still made tasks of 55–120 ms (a 10k-call import
- * on a 2-core machine).
+ * on a 2-core machine). At 20 ms, a 100k-call import's longest task was 59 ms, of which the main
+ * thread ran 28 ms and waited 25 ms for a core (bench/thread-clock.ts): the less a task works,
+ * the less a busy machine can stretch it.
  */
-const SLICE_MS = 20;
+const SLICE_MS = 10;
 
 /**
  * Most lines handed to the consumer at once. A 64 KiB gzip piece of a bundle inflates to ~450 KB,
