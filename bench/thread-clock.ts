@@ -108,14 +108,15 @@ export class ThreadSampler {
   }
 }
 
-/** The counters at `at`, interpolated linearly between the samples around it (clamped to the ends). */
+/**
+ * The counters at `at`, interpolated linearly between the samples around it. The caller checked
+ * that the samples cover `at`.
+ */
 function counterAt(samples: readonly SchedSample[], at: number): Omit<SchedSample, "at"> {
-  let hi = samples.findIndex((s) => s.at >= at);
-  if (hi < 0) hi = samples.length - 1;
-  const b = samples[hi] as SchedSample;
-  const a = samples[Math.max(0, hi - 1)] as SchedSample;
-  if (b.at <= a.at || at <= a.at) return at <= a.at ? a : b;
-  if (at >= b.at) return b;
+  const hi = samples.findIndex((s) => s.at >= at);
+  const b = samples[hi < 0 ? samples.length - 1 : hi] as SchedSample;
+  if (hi <= 0 || b.at === at) return b;
+  const a = samples[hi - 1] as SchedSample; // a.at < at <= b.at
   const f = (at - a.at) / (b.at - a.at);
   return { runMs: a.runMs + f * (b.runMs - a.runMs), waitMs: a.waitMs + f * (b.waitMs - a.waitMs) };
 }
