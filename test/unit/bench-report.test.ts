@@ -66,15 +66,20 @@ describe("markdownTable", () => {
     expect(row("short")).toBe("| short | 10,000 calls | 2.00 | 1.00 | 2.00× | — | ≤ 2× |");
   });
 
-  it("says how much of a write's longest frame ran script, when a long task was seen", () => {
+  /** An ingest whose weft side saw the long tasks `weft` describes, and whose baseline saw none. */
+  const ingestWithLongTasks = (weft: Partial<SideResult>): WorkloadResult => {
     const ingest: WorkloadResult = { ...result("ingest", [10, 10, 10], [8, 8, 8]), kind: "write" };
-    ingest.weft = {
-      ...(ingest.weft as SideResult),
+    ingest.weft = { ...(ingest.weft as SideResult), ...weft };
+    ingest.baseline = { ...ingest.baseline, long_task_max_ms: 0, long_task_count: 0 };
+    return ingest;
+  };
+
+  it("says how much of a write's longest frame ran script, when a long task was seen", () => {
+    const ingest = ingestWithLongTasks({
       long_task_max_ms: 65,
       long_task_count: 4,
       long_frames: [{ ms: 65, scriptMs: 12, scripts: ["TimerHandler:setTimeout (main.ts) 12 ms"] }],
-    };
-    ingest.baseline = { ...ingest.baseline, long_task_max_ms: 0, long_task_count: 0 };
+    });
     const table = markdownTable(run([ingest]));
     expect(table).toContain(
       "Longest main-thread task during ingest of 10,000 calls: weft 65.0 ms (4 tasks; its longest frame 65 ms, of which script 12 ms (TimerHandler:setTimeout (main.ts) 12 ms)), baseline none > 50 ms.",
@@ -82,9 +87,7 @@ describe("markdownTable", () => {
   });
 
   it("adds the main thread's own CPU time and its wait for a core, when the driver could read them", () => {
-    const ingest: WorkloadResult = { ...result("ingest", [10, 10, 10], [8, 8, 8]), kind: "write" };
-    ingest.weft = {
-      ...(ingest.weft as SideResult),
+    const ingest = ingestWithLongTasks({
       long_task_max_ms: 55,
       long_task_count: 2,
       long_frames: [
@@ -92,8 +95,7 @@ describe("markdownTable", () => {
         { ms: 52, scriptMs: 52, scripts: [], cpuMs: 21.4, waitMs: 30.1 },
       ],
       long_frame_max_cpu_ms: 21.4,
-    };
-    ingest.baseline = { ...ingest.baseline, long_task_max_ms: 0, long_task_count: 0 };
+    });
     expect(markdownTable(run([ingest]))).toContain(
       "weft 55.0 ms (2 tasks; its longest frame 55 ms, of which script 55 ms (Scheduler.yield.then (next-task.ts) 55 ms); the main thread ran 13.2 ms of it and waited 41.5 ms for a core; at most 21.4 ms of main-thread CPU in any long frame), baseline none > 50 ms.",
     );
