@@ -130,7 +130,10 @@ describe("answerJson", () => {
     const s = await seeded();
     const req = { project_id: PROJECT, ...extra };
     const text = await s.answerJson("calls_query", req);
-    expect(JSON.parse(text)).toEqual(asJson(await s.calls_query(req as never)));
+    const objects = await s.calls_query(req as never);
+    expect(JSON.parse(text)).toEqual(asJson(objects));
+    // Byte for byte, too: the text answer is what serializing the object answer gives.
+    expect(text).toBe(JSON.stringify(objects));
   });
 
   it("calls_query: costs and feedback are in the text answer", async () => {

@@ -137,9 +137,12 @@ async function* scanRange(db: WeftDb, range: IndexRange, dir: "asc" | "desc", fi
  * where this page ended.
  */
 async function pageFromIndex(ctx: ServerContext, range: IndexRange, dir: "asc" | "desc", offset: number, limit: number): Promise<CallRow[]> {
-  const cursors = ctx.pageCursors;
+  // An unbounded read from the start (a whole trace, every child of a call) has no checkpoint to
+  // use and leaves none a later page could use: that page would start past its last row, and any
+  // write in between clears checkpoints. It skips the bookkeeping.
+  const cursors = offset > 0 || Number.isFinite(limit) ? ctx.pageCursors : undefined;
   const generation = cursors?.current() ?? 0;
-  const query = JSON.stringify([range.index, range.lower, range.upper, dir]);
+  const query = cursors ? JSON.stringify([range.index, range.lower, range.upper, dir]) : "";
   const from = offset > 0 ? cursors?.nearest(query, offset) : undefined;
   let lower = range.lower;
   let upper = range.upper;

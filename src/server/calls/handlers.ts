@@ -28,7 +28,7 @@ import { countCalls, selectCalls, selectCallsInPages } from "./execute";
 import { orderExpandColumns, RefExpander } from "./expand";
 import { checkFilterLimits } from "./filter";
 import { emptyCallRow, isVisible, refreshIndexKeys } from "./rows";
-import { callStorageSize, callSummary, resolveColumns, rowToCall, rowToCallJson, type CallExtras } from "./shape";
+import { callStorageSize, callSummary, resolveColumns, rowToCall, rowToCallJson, writeCallJson, type CallExtras } from "./shape";
 import { writeCallParts } from "./write";
 
 export { callStartBatch } from "./write";
@@ -139,9 +139,19 @@ async function shapeCallsJson(ctx: ServerContext, rows: CallRow[], req: ShapeOpt
   return rows.map((row, i) => rowToCallJson(row, cols, extras?.[i]));
 }
 
-/** `calls_query` answered as the JSON text of its `CallsQueryRes` (see `rowToCallJson`). */
+/** `calls_query` answered as the JSON text of its `CallsQueryRes` (see `rowToCallJson`), joined once. */
 export async function callsQueryJson(ctx: ServerContext, req: CallsQueryReq): Promise<string> {
-  return `{"calls":[${(await shapeCallsJson(ctx, await queriedRows(ctx, req), req)).join(",")}]}`;
+  const rows = await queriedRows(ctx, req);
+  if (expandsRefs(req)) return `{"calls":[${(await shapeCallsJson(ctx, rows, req)).join(",")}]}`;
+  const cols = resolveColumns(req.columns, req.include_costs === true);
+  const extras = await callExtras(ctx, rows, req, cols);
+  const out = ['{"calls":['];
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0) out.push(",");
+    writeCallJson(out, rows[i] as CallRow, cols, extras?.[i]);
+  }
+  out.push("]}");
+  return out.join("");
 }
 
 /** `call_read` answered as the JSON text of its `CallReadRes`. */

@@ -246,20 +246,32 @@ export function rowToCall(row: CallRow, cols?: Set<string>, extras?: CallExtras)
  * (the stored texts are `JSON.stringify`'s own).
  */
 export function rowToCallJson(row: CallRow, cols?: Set<string>, extras?: CallExtras): string {
+  const out: string[] = [];
+  writeCallJson(out, row, cols, extras);
+  return out.join("");
+}
+
+/**
+ * Appends the pieces of `rowToCallJson(row, cols, extras)` to `out`, for a caller that joins a
+ * whole answer once. Why pieces: text built with `+=` is a tree of string pieces that every later
+ * use flattens into a copy (joining the page, then posting it). Joined once instead, a 10-call trace
+ * read allocated 64 KB in Chromium's worker instead of 82 KB (heap sampling, 400 reads).
+ */
+export function writeCallJson(out: string[], row: CallRow, cols?: Set<string>, extras?: CallExtras): void {
   const input: FieldInput = { row, has: columnTest(cols), cols };
-  let text = "{";
+  out.push("{");
   for (let i = 0; i < CALL_FIELDS.length; i++) {
     const field = CALL_FIELDS[i] as CallField;
-    text += FIELD_PREFIXES[i] as string;
+    out.push(FIELD_PREFIXES[i] as string);
     if (extras && field.name in extras) {
-      text += JSON.stringify(extras[field.name as keyof CallExtras]) ?? "null";
+      out.push(JSON.stringify(extras[field.name as keyof CallExtras]) ?? "null");
     } else if (field.json) {
-      text += field.json(input);
+      out.push(field.json(input));
     } else {
       const value = field.value(input);
       // Most fields of most calls are null: skip the stringify call for them.
-      text += value === null || value === undefined ? "null" : JSON.stringify(value);
+      out.push(value === null || value === undefined ? "null" : JSON.stringify(value));
     }
   }
-  return `${text}}`;
+  out.push("}");
 }
