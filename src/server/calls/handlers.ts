@@ -28,7 +28,7 @@ import { countCalls, selectCalls, selectCallsInPages } from "./execute";
 import { orderExpandColumns, RefExpander } from "./expand";
 import { checkFilterLimits } from "./filter";
 import { emptyCallRow, isVisible, refreshIndexKeys } from "./rows";
-import { callStorageSize, callSummary, resolveColumns, rowToCall, rowToCallJson, writeCallJson, type CallExtras } from "./shape";
+import { callStorageSize, callSummary, resolveColumns, rowToCall, writeCallJson, type CallExtras } from "./shape";
 import { writeCallParts } from "./write";
 
 export { callStartBatch } from "./write";
@@ -128,27 +128,41 @@ export async function callsQuery(ctx: ServerContext, req: CallsQueryReq): Promis
   return { calls: await shapeCalls(ctx, await queriedRows(ctx, req), req) };
 }
 
+/** Appends the JSON text of row `i` to `out`. */
+type CallJsonWriter = (out: string[], i: number) => void;
+
 /**
- * The JSON text of each shaped row, with the stored payload texts spliced in (`rowToCallJson`);
- * with refs to expand, the shaped objects stringified.
+ * How each shaped row becomes JSON text: the pieces of `rowToCallJson`, with the stored payload
+ * texts spliced in; with refs to expand, the shaped objects stringified.
  */
-async function shapeCallsJson(ctx: ServerContext, rows: CallRow[], req: ShapeOptions): Promise<string[]> {
-  if (expandsRefs(req)) return (await shapeCalls(ctx, rows, req)).map((call) => JSON.stringify(call));
+async function callJsonWriter(ctx: ServerContext, rows: CallRow[], req: ShapeOptions): Promise<CallJsonWriter> {
+  if (expandsRefs(req)) {
+    const calls = await shapeCalls(ctx, rows, req);
+    return (out, i) => out.push(JSON.stringify(calls[i]));
+  }
   const cols = resolveColumns(req.columns, req.include_costs === true);
   const extras = await callExtras(ctx, rows, req, cols);
-  return rows.map((row, i) => rowToCallJson(row, cols, extras?.[i]));
+  return (out, i) => writeCallJson(out, rows[i] as CallRow, cols, extras?.[i]);
 }
 
-/** `calls_query` answered as the JSON text of its `CallsQueryRes` (see `rowToCallJson`), joined once. */
+/** The JSON text of each shaped row (see `callJsonWriter`). */
+async function shapeCallsJson(ctx: ServerContext, rows: CallRow[], req: ShapeOptions): Promise<string[]> {
+  const write = await callJsonWriter(ctx, rows, req);
+  return rows.map((_, i) => {
+    const out: string[] = [];
+    write(out, i);
+    return out.join("");
+  });
+}
+
+/** `calls_query` answered as the JSON text of its `CallsQueryRes`, joined once from every row's pieces. */
 export async function callsQueryJson(ctx: ServerContext, req: CallsQueryReq): Promise<string> {
   const rows = await queriedRows(ctx, req);
-  if (expandsRefs(req)) return `{"calls":[${(await shapeCallsJson(ctx, rows, req)).join(",")}]}`;
-  const cols = resolveColumns(req.columns, req.include_costs === true);
-  const extras = await callExtras(ctx, rows, req, cols);
+  const write = await callJsonWriter(ctx, rows, req);
   const out = ['{"calls":['];
   for (let i = 0; i < rows.length; i++) {
     if (i > 0) out.push(",");
-    writeCallJson(out, rows[i] as CallRow, cols, extras?.[i]);
+    write(out, i);
   }
   out.push("]}");
   return out.join("");
@@ -181,7 +195,7 @@ export function callsQueryStream(ctx: ServerContext, req: CallsQueryReq): AsyncG
   return streamCalls(ctx, req, shapeCalls);
 }
 
-/** `calls_query_stream` as the JSON text of each call, as `callsQueryJson` builds it (`rowToCallJson`). */
+/** `calls_query_stream` as the JSON text of each call, as `callsQueryJson` builds it (`callJsonWriter`). */
 export function callsQueryStreamJson(ctx: ServerContext, req: CallsQueryReq): AsyncGenerator<string> {
   return streamCalls(ctx, req, shapeCallsJson);
 }
