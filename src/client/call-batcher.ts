@@ -3,6 +3,13 @@
  * together as one `call_start_batch` (one worker message, one IndexedDB transaction) when the queue
  * reaches `maxItems` or `maxBytes`, after `flushIntervalMs`, or on `flush()`.
  *
+ * At most `maxInFlight` batches are in the worker at once; further full batches wait here, as the
+ * JSON text they are kept in anyway, until one is stored. Why: the worker parses a batch and builds
+ * its rows as soon as it arrives, but storage takes them one transaction at a time, so an app that
+ * traces faster than IndexedDB stores (a burst of 100k calls, stored in ~30 s) had the worker hold
+ * every waiting batch as objects: its heap reached 500 MB; with two in flight, 57 MB. Two keep
+ * storage busy: one batch is being stored while the next is prepared.
+ *
  * Validation happens once, in the worker (the trust boundary), so queuing costs the main thread
  * only a copy: the tracing API queues on every op call. The copy is the item's JSON text when that
  * is exact (`json-snapshot.ts`: cheaper to take, to keep and to post), else a structured clone.
@@ -12,7 +19,7 @@
  * absent, as Weave's SDKs do: that makes a replayed batch (page-hide outbox) an idempotent upsert.
  */
 import { v7 as uuidv7 } from "uuid";
-import { toWeftError, validationError, type WeftError } from "../errors";
+import { toWeftError, validationError, WeftError } from "../errors";
 import type { MethodReq, MethodRes } from "../interface";
 import { badBatchItems } from "../transport/batch-items";
 import type { WireItem } from "../transport/batch-wire";
@@ -28,14 +35,39 @@ import { estimateBytes } from "../transport/protocol";
  */
 export const OWNED_REQUEST = Symbol.for("weft.owned-request");
 
-/** Batching limits of `createClient`. */
+/** Batching limits of `createClient`; a value out of range makes it throw `VALIDATION` naming the option. */
 export interface BatchOptions {
-  /** Send once this many starts/ends are queued. Default 1000. */
+  /** Send once this many starts/ends are queued. Default 1000; at least 1. */
   maxItems?: number;
-  /** Send once the queued items are estimated at this many bytes. Default 4 MiB. */
+  /** Send once the queued items are estimated at this many bytes. Default 4 MiB; at least 1. */
   maxBytes?: number;
-  /** Send this long after the first item was queued. Default 25 ms. */
+  /** Send this long after the first item was queued. Default 25 ms; 0 to 2^31 − 1. */
   flushIntervalMs?: number;
+  /**
+   * Batches sent and not yet stored at once; more wait in the page until one is stored (page hide
+   * sends everything regardless). Default 2; at least 1, `Infinity` for no limit.
+   */
+  maxInFlight?: number;
+}
+
+/** Longest delay `setTimeout` keeps (longer ones fire at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * One batching option, checked: a number from `min` to `max` (Infinity allowed for the limits,
+ * where it means "no limit").
+ * @throws WeftError VALIDATION naming the option
+ */
+function batchOption(options: BatchOptions, key: keyof BatchOptions, fallback: number, min: number, max = Infinity): number {
+  const value: unknown = options[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value) || value < min || value > max) {
+    const message = `must be a number from ${min} to ${max === Infinity ? "Infinity" : max}`;
+    throw new WeftError("VALIDATION", `Invalid createClient option batch.${key}: ${message}, got ${String(value)}`, {
+      issues: [{ path: `batch.${key}`, message }],
+    });
+  }
+  return value;
 }
 
 /** The input form of one batch item (datetimes may still be `Date`s). */
@@ -75,26 +107,38 @@ export interface BatcherHooks {
 
 /** The queue and the batches in flight for one client. */
 export class CallBatcher {
-  private queue: Queued[] = [];
-  private queueBytes = 0;
+  /** The batch being filled. */
+  private open: Queued[] = [];
+  private openBytes = 0;
+  /** Set when the open batch should leave as soon as a slot is free (its interval passed). */
+  private openDue = false;
+  /** Full batches waiting for a slot, oldest first. */
+  private readonly sealed: Queued[][] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly inFlight = new Set<InFlightBatch>();
   private readonly clientKey = uuidv7();
   private sequence = 0;
+  /** Items ever queued, and ever dispatched (first sends only): batches leave in queue order. */
+  private queuedCount = 0;
+  private dispatchedCount = 0;
+  /** `flush()` calls collecting the outcomes of batches dispatched (or failed queued) while they wait. */
+  private readonly flushWatchers = new Set<(outcome: Promise<WeftError | undefined>) => void>();
   /** While the page unloads: send at the end of each task instead of after `flushIntervalMs`. */
   private urgent = false;
   private readonly maxItems: number;
   private readonly maxBytes: number;
   private readonly intervalMs: number;
+  private readonly maxInFlight: number;
 
   constructor(
     private readonly send: Send,
     options: BatchOptions = {},
     private readonly hooks: BatcherHooks = {},
   ) {
-    this.maxItems = Math.max(1, options.maxItems ?? 1000);
-    this.maxBytes = Math.max(1, options.maxBytes ?? 4 * 1024 * 1024);
-    this.intervalMs = Math.max(0, options.flushIntervalMs ?? 25);
+    this.maxItems = Math.floor(batchOption(options, "maxItems", 1000, 1));
+    this.maxBytes = batchOption(options, "maxBytes", 4 * 1024 * 1024, 1);
+    this.intervalMs = batchOption(options, "flushIntervalMs", 25, 0, MAX_TIMER_MS);
+    this.maxInFlight = Math.floor(batchOption(options, "maxInFlight", 2, 1));
   }
 
   /** Queues a start; resolves with `{id, trace_id}` once its batch is stored. @throws WeftError VALIDATION */
@@ -133,14 +177,51 @@ export class CallBatcher {
     }
     return new Promise((resolve, reject) => {
       if (this.idle()) this.hooks.busy?.(true);
-      // Keep batches under maxBytes: send what is queued before an item would push it over.
-      if (this.queue.length > 0 && this.queueBytes + bytes > this.maxBytes) this.sendNow();
-      this.queue.push({ item: copy, bytes, resolve, reject });
-      this.queueBytes += bytes;
-      if (this.queue.length >= this.maxItems || this.queueBytes >= this.maxBytes) this.sendNow();
-      else if (this.urgent) this.scheduleMicrotaskSend();
-      else this.timer ??= setTimeout(() => this.sendNow(), this.intervalMs);
+      // Keep batches under maxBytes: seal what is open before an item would push it over.
+      if (this.open.length > 0 && this.openBytes + bytes > this.maxBytes) this.seal();
+      this.open.push({ item: copy, bytes, resolve, reject });
+      this.openBytes += bytes;
+      this.queuedCount++;
+      if (this.open.length >= this.maxItems || this.openBytes >= this.maxBytes) this.seal();
+      if (this.urgent) this.scheduleMicrotaskSend();
+      else if (this.sealed.length > 0) this.pump();
+      if (this.open.length > 0 && !this.urgent && !this.openDue) this.timer ??= setTimeout(() => this.due(), this.intervalMs);
     });
+  }
+
+  /** Moves the open batch to the sealed ones; its interval timer is done. */
+  private seal(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.openDue = false;
+    if (this.open.length === 0) return;
+    this.sealed.push(this.open);
+    this.open = [];
+    this.openBytes = 0;
+  }
+
+  /** The open batch has waited its interval: it leaves when a slot is free, taking calls until then. */
+  private due(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.open.length > 0) this.openDue = true;
+    this.pump();
+  }
+
+  /**
+   * Sends waiting batches while fewer than `maxInFlight` are in the worker: the sealed ones first,
+   * then the open one if it is due. A batch held back keeps filling (a bigger, fuller transaction)
+   * until a slot frees.
+   */
+  private pump(): void {
+    while (this.inFlight.size < this.maxInFlight) {
+      if (this.sealed.length === 0) {
+        if (!this.openDue) return;
+        this.seal();
+      }
+      const batch = this.sealed.shift();
+      if (batch) this.dispatch(batch);
+    }
   }
 
   private microtaskPending = false;
@@ -162,19 +243,21 @@ export class CallBatcher {
     if (urgent) this.sendNow();
   }
 
-  /** Sends whatever is queued as one batch, without waiting for it. */
+  /**
+   * Sends everything queued at once, whatever is in flight, without waiting: for page hide, when
+   * what matters is that every call reaches the worker (and the outbox) before the page goes.
+   */
   sendNow(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.queue.length === 0) return;
-    const items = this.queue;
-    this.queue = [];
-    this.queueBytes = 0;
-    this.dispatch(items);
+    this.seal();
+    while (this.sealed.length > 0) this.dispatch(this.sealed.shift() as Queued[]);
   }
 
-  /** Sends `items` as one batch and tracks it until the worker answers. */
-  private dispatch(items: Queued[]): InFlightBatch {
+  /**
+   * Sends `items` as one batch and tracks it until the worker answers. `retry` marks the good items
+   * of a refused batch going again (already counted as dispatched).
+   */
+  private dispatch(items: Queued[], retry = false): InFlightBatch {
+    if (!retry) this.dispatchedCount += items.length;
     const wire = items.map((q) => q.item);
     const key = `${this.clientKey}:${String(++this.sequence).padStart(10, "0")}`;
     const outcome = this.send({ batch: wire }).then(
@@ -189,7 +272,7 @@ export class CallBatcher {
           // Only some items were bad: they fail alone, the rest go again (and this batch settles
           // when they are stored, so flush() still waits for them).
           items.forEach((q, i) => bad.get(i) && q.reject(bad.get(i) as WeftError));
-          return this.dispatch(items.filter((_, i) => !bad.has(i))).outcome;
+          return this.dispatch(items.filter((_, i) => !bad.has(i)), true).outcome;
         }
         items.forEach((q, i) => q.reject(bad?.get(i) ?? weftError));
         return weftError;
@@ -197,28 +280,44 @@ export class CallBatcher {
     );
     const flight: InFlightBatch = { key, items: wire, parked: 0, outcome };
     this.inFlight.add(flight);
+    for (const watch of this.flushWatchers) watch(outcome);
     this.hooks.dispatched?.(flight);
     void outcome.then((error) => {
       this.inFlight.delete(flight);
       this.hooks.settled?.(flight, error);
       if (this.idle()) this.hooks.busy?.(false);
+      else this.pump();
     });
     return flight;
   }
 
   /**
-   * Sends the queue and waits for every batch in flight at this moment.
+   * Sends everything queued and waits until it is stored, along with every batch in flight at this
+   * moment. The in-flight limit still holds: a backlog leaves batch by batch as storage takes it.
    * @throws WeftError the first failed batch's error (its items were rejected with it too)
    */
   async flush(): Promise<void> {
-    this.sendNow();
-    const outcomes = await Promise.all([...this.inFlight].map((f) => f.outcome));
-    const failed = outcomes.find((error) => error !== undefined);
+    const target = this.queuedCount;
+    const outcomes = [...this.inFlight].map((f) => f.outcome);
+    const watch = (outcome: Promise<WeftError | undefined>): void => void outcomes.push(outcome);
+    this.flushWatchers.add(watch);
+    try {
+      // Sealed, not just due: calls queued after this flush start a batch of their own.
+      this.seal();
+      this.pump();
+      // Batches leave in queue order, so once `target` items have left, all of ours are in flight.
+      while (this.dispatchedCount < target && this.inFlight.size > 0) {
+        await Promise.race([...this.inFlight].map((f) => f.outcome));
+      }
+    } finally {
+      this.flushWatchers.delete(watch);
+    }
+    const failed = (await Promise.all(outcomes)).find((error) => error !== undefined);
     if (failed) throw failed;
   }
 
   private idle(): boolean {
-    return this.queue.length === 0 && this.inFlight.size === 0;
+    return this.open.length === 0 && this.sealed.length === 0 && this.inFlight.size === 0;
   }
 
   /** Batches sent but not yet acknowledged (what page-hide parks). */
@@ -228,11 +327,12 @@ export class CallBatcher {
 
   /** Rejects everything still queued (the worker died); batches in flight are rejected by the connection. */
   failQueued(error: WeftError): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    const rejected = this.queue.splice(0);
-    this.queueBytes = 0;
+    this.seal();
+    const rejected = this.sealed.splice(0).flat();
+    // Counted as gone, so a flush() waiting for them stops waiting, and fails with their error.
+    this.dispatchedCount += rejected.length;
     for (const q of rejected) q.reject(error);
+    if (rejected.length > 0) for (const watch of this.flushWatchers) watch(Promise.resolve(error));
     if (rejected.length > 0 && this.idle()) this.hooks.busy?.(false);
   }
 }

@@ -122,15 +122,16 @@ async function requestPersistentStorage(): Promise<boolean> {
  * @throws WeftError (from the methods) VALIDATION for bad requests, WORKER_UNAVAILABLE when the
  *   worker is dead, the client closed, the worker went silent for `livenessTimeoutMs` or did not
  *   start within `startupTimeoutMs`; any other code the server raises (NOT_FOUND, INVALID_FIELD,
- *   STORAGE, QUOTA_EXCEEDED, …), always as a real `WeftError`
+ *   STORAGE, QUOTA_EXCEEDED, …), always as a real `WeftError`; VALIDATION from `createClient` itself
+ *   for a `batch` option out of range
  */
 export function createClient(options: ClientOptions): WeftClient {
   installErrorTransfer();
   const timeouts: LivenessOptions = {};
   if (options.livenessTimeoutMs !== undefined) timeouts.livenessTimeoutMs = options.livenessTimeoutMs;
   if (options.startupTimeoutMs !== undefined) timeouts.startupTimeoutMs = options.startupTimeoutMs;
-  const connection = connect(options.worker, timeouts);
-  const guard = guardPageHide(connection, () => batcher);
+  // The batcher first: it checks the batch options, and a bad one must throw before a worker is
+  // connected (and left running). Its hooks reach the connection and guard only once calls flow.
   const batcher = new CallBatcher(
     (batch) => connection.invoke("call", "call_start_batch", batch, { jsonItems: true }) as Promise<MethodRes<"call_start_batch">>,
     options.batch,
@@ -140,6 +141,8 @@ export function createClient(options: ClientOptions): WeftClient {
       dispatched: (batch) => guard.dispatched(batch),
     },
   );
+  const connection = connect(options.worker, timeouts);
+  const guard = guardPageHide(connection, () => batcher);
   connection.onDead((error) => batcher.failQueued(error));
 
   let closing: Promise<void> | undefined;
