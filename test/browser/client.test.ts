@@ -2,7 +2,8 @@
  * The client against a real module Worker in Chromium (`pages/client-page.ts` + the harness's
  * `pages/worker.ts`, i.e. the real `createLocalTraceServer` on real IndexedDB): round trips,
  * persistence across reload, errors as `WeftError` in the page, streaming, calls traced right before
- * navigating away or closing the tab, and a terminated or missing worker.
+ * navigating away or closing the tab, the in-flight limit on call batches during a burst, and a
+ * terminated or missing worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./harness";
@@ -75,6 +76,20 @@ describe("client in Chromium", () => {
     expect(ids).toHaveLength(1100);
     expect(new Set(ids).size).toBe(1100);
     expect(same).toBe(true);
+    await page.close();
+  });
+});
+
+describe("in-flight limit (real worker, real IndexedDB)", () => {
+  it("keeps at most maxInFlight call batches in the worker during a burst, and stores every call", async () => {
+    const page = await h.newPage(pageUrl(freshDb()));
+    // 2,000 calls in batches of 200 parts: 20 batches, all queued in one task, far faster than
+    // IndexedDB stores them.
+    const limited = await page.evaluate((db) => (globalThis as unknown as G).clientPage.burst(db, 2000, 200), freshDb());
+    expect(limited).toEqual({ most: 2, left: 0, batches: 20, stored: 2000, rejected: 0 });
+    // The counter sees what the limit holds back: with no limit, the same burst has more in the worker at once.
+    const unlimited = await page.evaluate((db) => (globalThis as unknown as G).clientPage.burst(db, 2000, 200, Infinity), freshDb());
+    expect(unlimited).toEqual({ most: 20, left: 0, batches: 20, stored: 2000, rejected: 0 });
     await page.close();
   });
 });

@@ -143,6 +143,51 @@ const api = {
       };
     });
   },
+  /**
+   * A burst of `n` calls (~1 KB of inputs each) through a client of its own, on a fresh worker and
+   * database `name`, with batches of `maxItems` parts, as fast as the page can queue them. The
+   * endpoint between client and worker counts the `call_start_batch` messages sent and not yet
+   * answered: the most at once, and how many were left unanswered once `flush()` resolved.
+   */
+  async burst(name: string, n: number, maxItems: number, maxInFlight?: number): Promise<{ most: number; left: number; batches: number; stored: number; rejected: number }> {
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module", name });
+    const unanswered = new Set<string>();
+    let most = 0;
+    let batches = 0;
+    const endpoint = {
+      postMessage(message: { id?: string; path?: string[]; argumentList?: Array<{ value?: unknown }> }, transfer?: Transferable[]) {
+        if (message.id && message.path?.[0] === "call" && message.argumentList?.[0]?.value === "call_start_batch") {
+          unanswered.add(message.id);
+          batches++;
+          most = Math.max(most, unanswered.size);
+        }
+        worker.postMessage(message, transfer ?? []);
+      },
+      addEventListener: worker.addEventListener.bind(worker),
+      removeEventListener: worker.removeEventListener.bind(worker),
+    };
+    worker.addEventListener("message", (event: MessageEvent<{ id?: string } | null>) => {
+      if (event.data?.id) unanswered.delete(event.data.id);
+    });
+    const client = createClient({ worker: endpoint, batch: { maxItems, ...(maxInFlight === undefined ? {} : { maxInFlight }) } });
+    let rejected = 0;
+    const text = "y".repeat(1000);
+    const started_at = new Date().toISOString();
+    try {
+      for (let i = 0; i < n; i++) {
+        const id = `burst-${String(i).padStart(6, "0")}`;
+        client.call_start({ start: { project_id: PROJECT, id, op_name: "burst", started_at, attributes: {}, inputs: { i, text } } }).catch(() => rejected++);
+        client.call_end({ end: { project_id: PROJECT, id, ended_at: started_at, output: i, summary: {} } }).catch(() => rejected++);
+      }
+      await client.flush();
+      const left = unanswered.size;
+      const { count } = await client.calls_query_stats({ project_id: PROJECT, filter: { op_names: ["burst"] } });
+      return { most, left, batches, stored: count, rejected };
+    } finally {
+      await client.close();
+      worker.terminate();
+    }
+  },
   /** Replaces the client with a fresh worker + client on `name`. */
   async reopen(name: string, livenessTimeoutMs?: number): Promise<void> {
     await current.client.close();
