@@ -41,7 +41,7 @@ const payload = fc.dictionary(fc.string({ maxLength: 6 }), jsonValue, { maxKeys:
 const COLUMNS = ["inputs", "output", "attributes", "summary", "display_name", "parent_id", "exception", "ended_at", "wb_run_id", "inputs.a", "summary_dump"];
 
 describe("rowToCallJson", () => {
-  it("is JSON.stringify of rowToCall's object for any stored row and any columns", () => {
+  it("is JSON.stringify of rowToCall's object for any stored row and any columns (all columns: the whole-row writer)", () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -59,6 +59,10 @@ describe("rowToCallJson", () => {
             fc.record({ note: fc.constant("weave"), tag: fc.constant('"weave"') }),
           ),
           exception: fc.option(fc.string({ maxLength: 12 }), { nil: null }),
+          // The optional columns, absent or set (the whole-row writer spells each one out).
+          thread: fc.option(fc.record({ thread_id: fc.string({ maxLength: 6 }), turn_id: fc.option(fc.string({ maxLength: 6 }), { nil: null }) }), { nil: undefined }),
+          run: fc.option(fc.record({ wb_user_id: fc.string({ maxLength: 6 }), wb_run_id: fc.string({ maxLength: 6 }), wb_run_step: fc.nat() }), { nil: undefined }),
+          stepEnd: fc.option(fc.nat(), { nil: undefined }),
           columns: fc.option(fc.subarray(COLUMNS), { nil: undefined }),
           opName: fc.constantFrom("plain_op", "weave:///e/p/op/my_op:abc", "ünïcode \u2028 op"),
           // What options set after the row is read (costs and feedback in the summary, sizes).
@@ -82,9 +86,19 @@ describe("rowToCallJson", () => {
             inputs: c.inputs,
             display_name: c.displayName,
             ...(c.parent ? { parent_id: c.parent } : {}),
+            ...c.thread,
+            ...c.run,
           } as never);
           if (c.ended) {
-            applyEnd(row, { project_id: PROJECT, id: "c-1", ended_at: 1_735_732_801_500, output: c.output, summary: c.summary, exception: c.exception } as never);
+            applyEnd(row, {
+              project_id: PROJECT,
+              id: "c-1",
+              ended_at: 1_735_732_801_500,
+              output: c.output,
+              summary: c.summary,
+              exception: c.exception,
+              ...(c.stepEnd === undefined ? {} : { wb_run_step_end: c.stepEnd }),
+            } as never);
           }
           if (c.rename !== undefined) row.display_name_update = c.rename;
           refreshIndexKeys(row);
