@@ -116,7 +116,7 @@ describe("wrapOpenAI in Chromium", () => {
   });
 });
 
-describe("page hide (on-disk profile)", () => {
+describe("on-disk profile, as users have it", () => {
   let disk: Harness;
   beforeAll(async () => {
     disk = await startHarness({ persistentProfile: true });
@@ -139,20 +139,9 @@ describe("page hide (on-disk profile)", () => {
     expect(calls.filter((c) => c.parent_id === parent?.id && c.ended_at)).toHaveLength(300);
     await page.close();
   });
-});
 
-describe("overhead (on-disk profile)", () => {
-  // On disk, as users have it: the measurement stores its 60,000 calls, and Chromium 150's in-memory
-  // IndexedDB (an off-the-record profile) took 27-77 s per 20,000 of them, slower as it filled,
-  // against ~6 s each on disk.
-  let disk: Harness;
-  beforeAll(async () => {
-    disk = await startHarness({ persistentProfile: true });
-  });
-  afterAll(async () => {
-    await disk?.close();
-  });
-
+  // On disk: this stores 60,000 calls, and Chromium 150's in-memory IndexedDB (an off-the-record
+  // profile) took 27-77 s per 20,000 of them, slower as it filled, against ~6 s each on disk.
   it("measures a traced sync op against the bare function (logged, not asserted)", async () => {
     const page = await disk.newPage(pageUrl(freshDb(), 25));
     const m = await page.evaluate(() => (globalThis as unknown as G).tracePage.overhead(20_000));
