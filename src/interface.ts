@@ -1,13 +1,16 @@
 /**
  * The one contract. For every method of Weave's `TraceServerInterface`: its request schema, its
  * response schema (for streaming methods: the schema of one streamed item), whether it streams,
- * Weave's HTTP route, and for call starts and ends a validation fast path that only ever accepts. The TypeScript interface, the worker's validation, the client's proxy and the
- * HTTP routes are all derived from this table; nothing here is written twice.
+ * Weave's HTTP route, and for the requests sent most (call starts and ends, calls reads) a
+ * validation fast path that only ever accepts. The TypeScript interface, the worker's validation,
+ * the client's proxy and the HTTP routes are all derived from this table; nothing here is written
+ * twice.
  */
 import type { z } from "zod";
 import * as actions from "./schema/actions";
 import * as calls from "./schema/calls";
 import { fastCallCreateBatchReq, fastCallEndReq, fastCallStartReq } from "./schema/calls-fast-path";
+import { fastCallsQueryReq, fastCallsQueryStatsReq } from "./schema/calls-query-fast-path";
 import * as completions from "./schema/completions";
 import * as costs from "./schema/costs";
 import * as feedback from "./schema/feedback";
@@ -33,9 +36,9 @@ export interface MethodSpec {
   readonly body?: HttpBody;
   readonly response?: HttpResponse;
   /**
-   * A quicker reading of the request for the methods sent most (call starts and ends): what `req`
-   * parses to, or undefined to leave it to `req`'s schema, which alone decides what is refused
-   * (`src/schema/calls-fast-path.ts`).
+   * A quicker reading of the request for the methods sent most (call starts and ends, calls reads):
+   * what `req` parses to, or undefined to leave it to `req`'s schema, which alone decides what is
+   * refused (`src/schema/calls-fast-path.ts`, `src/schema/calls-query-fast-path.ts`).
    */
   readonly fastParse?: (req: unknown) => unknown;
 }
@@ -58,9 +61,12 @@ export const METHODS = {
     fastParse: fastCallCreateBatchReq,
   },
   call_read: unary(calls.CallReadReqSchema, calls.CallReadResSchema, "/call/read"),
-  calls_query: unary(calls.CallsQueryReqSchema, calls.CallsQueryResSchema, "/calls/query"),
-  calls_query_stream: streaming(calls.CallsQueryReqSchema, calls.CallSchemaSchema, "/calls/stream_query"),
-  calls_query_stats: unary(calls.CallsQueryStatsReqSchema, calls.CallsQueryStatsResSchema, "/calls/query_stats"),
+  calls_query: { ...unary(calls.CallsQueryReqSchema, calls.CallsQueryResSchema, "/calls/query"), fastParse: fastCallsQueryReq },
+  calls_query_stream: { ...streaming(calls.CallsQueryReqSchema, calls.CallSchemaSchema, "/calls/stream_query"), fastParse: fastCallsQueryReq },
+  calls_query_stats: {
+    ...unary(calls.CallsQueryStatsReqSchema, calls.CallsQueryStatsResSchema, "/calls/query_stats"),
+    fastParse: fastCallsQueryStatsReq,
+  },
   calls_delete: unary(calls.CallsDeleteReqSchema, calls.CallsDeleteResSchema, "/calls/delete"),
   call_update: unary(calls.CallUpdateReqSchema, calls.CallUpdateResSchema, "/call/update"),
 

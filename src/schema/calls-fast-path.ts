@@ -26,20 +26,8 @@ import {
   StartedCallSchemaForInsertSchema,
 } from "./calls";
 import { dateTimeMs, findNonJson, isPlainObject, isProjectId } from "./common";
+import { type FieldRule, hasOnlyKey, parseFields, REFUSED, requiredKeys, same } from "./fast-path";
 
-/** A field check's answer for a value the fast path does not accept. */
-const REFUSED: unique symbol = Symbol("refused");
-
-/** Checks one field's value; returns what the schema would output for it, or `REFUSED`. */
-type FieldCheck = (value: unknown) => unknown;
-
-/** How one field is checked, and whether the part must have it (the schema's required fields). */
-interface FieldRule {
-  check: FieldCheck;
-  required: boolean;
-}
-
-const same = (ok: boolean, value: unknown): unknown => (ok ? value : REFUSED);
 const projectId: FieldRule = { required: true, check: (v) => same(isProjectId(v), v) };
 const callId: FieldRule = { required: true, check: (v) => same(isCallId(v), v) };
 const optionalCallId: FieldRule = { required: false, check: (v) => same(v === null || isCallId(v), v) };
@@ -91,45 +79,17 @@ const END_RULES: Record<keyof typeof EndedCallSchemaForInsertSchema.shape, Field
 const START_REQUIRED = requiredKeys(START_RULES);
 const END_REQUIRED = requiredKeys(END_RULES);
 
-function requiredKeys(rules: Record<string, FieldRule>): string[] {
-  return Object.keys(rules).filter((key) => rules[key]?.required === true);
-}
-
-/** The schema's output for a part whose fields all pass `rules`, or undefined. */
-function parsePart(value: unknown, rules: Record<string, FieldRule>, required: readonly string[]): Record<string, unknown> | undefined {
-  if (!isPlainObject(value)) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    // hasOwn: a key such as "constructor" must not find Object.prototype's.
-    const rule = Object.hasOwn(rules, key) ? rules[key] : undefined;
-    const field = value[key];
-    if (rule === undefined || field === undefined) return undefined;
-    const parsed = rule.check(field);
-    if (parsed === REFUSED) return undefined;
-    out[key] = parsed;
-  }
-  for (const key of required) if (!Object.hasOwn(out, key)) return undefined;
-  return out;
-}
-
-/** True when `value` is a plain object whose only own key is `key`. */
-function hasOnlyKey(value: unknown, key: string): value is Record<string, unknown> {
-  if (!isPlainObject(value)) return false;
-  const keys = Object.keys(value);
-  return keys.length === 1 && keys[0] === key;
-}
-
 /** `CallStartReqSchema`'s output for `req`, or undefined when the fast path does not accept it. */
 export function fastCallStartReq(req: unknown): CallStartReq | undefined {
   if (!hasOnlyKey(req, "start")) return undefined;
-  const start = parsePart(req["start"], START_RULES, START_REQUIRED);
+  const start = parseFields(req["start"], START_RULES, START_REQUIRED);
   return start && { start: start as StartedCallSchemaForInsert };
 }
 
 /** `CallEndReqSchema`'s output for `req`, or undefined when the fast path does not accept it. */
 export function fastCallEndReq(req: unknown): CallEndReq | undefined {
   if (!hasOnlyKey(req, "end")) return undefined;
-  const end = parsePart(req["end"], END_RULES, END_REQUIRED);
+  const end = parseFields(req["end"], END_RULES, END_REQUIRED);
   return end && { end: end as EndedCallSchemaForInsert };
 }
 

@@ -15,66 +15,11 @@ import {
   StartedCallSchemaForInsertSchema,
 } from "../../src/schema/calls";
 import { fastCallCreateBatchReq, fastCallEndReq, fastCallStartReq } from "../../src/schema/calls-fast-path";
+import { fastCallsQueryReq, fastCallsQueryStatsReq } from "../../src/schema/calls-query-fast-path";
 import { METHODS } from "../../src/interface";
 import { createLocalTraceServer } from "../../src/server";
 import { BENCH_PROJECT, syntheticCalls } from "../../bench/pages/synthetic";
-
-const RUNS = 3000;
-
-/** Values that pass some field's rule and fail others'. */
-const anyFieldValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(
-    undefined,
-    null,
-    "",
-    "a",
-    "a/b",
-    "a b",
-    "ent/proj",
-    "ent/ proj",
-    "x".repeat(128),
-    "x".repeat(129),
-    "y".repeat(1024),
-    "y".repeat(1025),
-    "weave:///ent/proj/op/name:digest",
-    "weave:///ent/proj/op/name",
-    "weave-trace-internal:///ZW50L3Byb2o=/op/f:abc",
-    "2025-01-31T12:00:00.000Z",
-    "2024-02-29T23:59:59.999Z",
-    "2023-02-29T00:00:00.000Z",
-    "2025-01-31T24:00:00.000Z",
-    "0099-01-01T00:00:00.000Z",
-    "2025-01-31T12:00:00.123456Z",
-    "2025-01-31 12:00:00",
-    "2025-01-31",
-    "not a date",
-    0,
-    -0,
-    1,
-    -1,
-    1.5,
-    2 ** 53,
-    Number.NaN,
-    Number.POSITIVE_INFINITY,
-    true,
-    [],
-    {},
-    { a: 1 },
-    { a: Number.NaN },
-    { a: undefined },
-    { nested: { list: [1, "two", null, { deep: true }] } },
-    [1, 2, 3],
-    new Date(Date.UTC(2025, 0, 1)),
-    new Date(Number.NaN),
-    new Map(),
-    Object.create(null) as object,
-  ),
-  fc.string(),
-  fc.integer(),
-  fc.double(),
-  fc.jsonValue(),
-  fc.date({ noInvalidDate: false }),
-);
+import { agrees, anyFieldValue, expectBoth, mutated, RUNS } from "./support/fast-path-agreement";
 
 const START_KEYS = Object.keys(StartedCallSchemaForInsertSchema.shape);
 const END_KEYS = Object.keys(EndedCallSchemaForInsertSchema.shape);
@@ -115,18 +60,6 @@ const validEnd = fc.record(
   { requiredKeys: ["project_id", "id", "ended_at", "summary"] },
 );
 
-/** A valid part with one field replaced, removed or added (unknown and prototype-named keys too). */
-function mutated<T extends Record<string, unknown>>(valid: fc.Arbitrary<T>, keys: readonly string[]): fc.Arbitrary<Record<string, unknown>> {
-  return fc
-    .tuple(valid, fc.constantFrom(...keys, "extra", "__proto__", "constructor", "toString"), anyFieldValue, fc.boolean())
-    .map(([part, key, value, remove]) => {
-      const copy: Record<string, unknown> = { ...part };
-      if (remove) delete copy[key];
-      else Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
-      return copy;
-    });
-}
-
 const startPart = fc.oneof(validStart, mutated(validStart, START_KEYS));
 const endPart = fc.oneof(validEnd, mutated(validEnd, END_KEYS));
 const batchItem = fc.oneof(
@@ -136,31 +69,6 @@ const batchItem = fc.oneof(
     extra ? { mode, req: { start: part, end: part } } : { mode, req: { start: part }, extra: 1 },
   ),
 );
-
-/** How often the fast path accepted and passed over, so a property cannot hold vacuously. */
-interface Tally {
-  accepted: number;
-  passedOver: number;
-}
-
-/** Whatever `fast` accepts, `schema` accepts with an equal result. */
-function agrees(fast: (req: unknown) => unknown, schema: { safeParse(req: unknown): { success: boolean; data?: unknown } }, req: unknown, tally: Tally): void {
-  const quick = fast(req);
-  if (quick === undefined) {
-    tally.passedOver++;
-    return;
-  }
-  tally.accepted++;
-  const full = schema.safeParse(req);
-  expect(full.success).toBe(true);
-  expect(quick).toStrictEqual(full.data);
-}
-
-/** Both outcomes were seen often enough to mean something. */
-function expectBoth(tally: Tally): void {
-  expect(tally.accepted).toBeGreaterThan(RUNS / 10);
-  expect(tally.passedOver).toBeGreaterThan(RUNS / 10);
-}
 
 describe("call-parts fast path", () => {
   it("accepts only what the schema accepts, with the schema's result (call_start)", () => {
@@ -207,12 +115,15 @@ describe("call-parts fast path", () => {
     expect(quick?.batch[0]).toMatchObject({ mode: "start", req: { start: { started_at: Date.parse(syntheticCalls(1)[0]?.started_at ?? "") } } });
   });
 
-  it("is the method table's fast path for call_start, call_end and call_start_batch only", () => {
+  it("is the method table's fast path for call_start, call_end and call_start_batch (and the calls reads have theirs)", () => {
     const withFastPath = Object.entries(METHODS).filter(([, spec]) => "fastParse" in spec);
     expect(Object.fromEntries(withFastPath.map(([name, spec]) => [name, (spec as { fastParse?: unknown }).fastParse]))).toEqual({
       call_start: fastCallStartReq,
       call_end: fastCallEndReq,
       call_start_batch: fastCallCreateBatchReq,
+      calls_query: fastCallsQueryReq,
+      calls_query_stream: fastCallsQueryReq,
+      calls_query_stats: fastCallsQueryStatsReq,
     });
   });
 
