@@ -5,7 +5,7 @@
  * Why: a read's validation runs once per request in a worker that seldom runs it often enough to
  * be optimized, and zod's safeParse of `{project_id, filter: {trace_ids: [id]}}` measured 0.06 ms
  * there (timestamps in Chromium's worker, 60 reads of a 10-call trace taking ~1.8 ms each, page to
- * page). Checked field by field here, it costs a few µs.
+ * page). Checked field by field here, the same step measured 0.015–0.02 ms.
  *
  * As with the call-parts path, the schemas stay the one definition of what is valid: this path
  * only accepts, taking the plain shapes (string lists, booleans, non-negative integers, sorts with
